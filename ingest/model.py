@@ -14,6 +14,10 @@ class LoadError(Exception):
         self.problem = problem
 
 
+class EmptyDocument(LoadError):
+    """A readable document with no text in it (e.g. a scanned PDF without a text layer)."""
+
+
 @dataclass(frozen=True)
 class DocMeta:
     """Document metadata as the text states it ('' / 0 when it does not)."""
@@ -37,6 +41,17 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A structural piece of the cleaned text: 'heading', 'paragraph', 'item' or 'row'.
+    The span excludes list bullets; `level` is the heading level (1-6; 0 otherwise)."""
+
+    start: int
+    end: int
+    kind: str = "paragraph"
+    level: int = 0
+
+
+@dataclass(frozen=True)
 class ParsedDocument:
     """A loaded document. `text` is the cleaned text every span refers to.
     `pages` holds (start, end, page_number) for paged formats (PDF), else ()."""
@@ -47,6 +62,8 @@ class ParsedDocument:
     format: str
     pages: tuple[tuple[int, int, int], ...] = ()
     warnings: tuple[str, ...] = ()
+    # Added for chunking (structure the cleaned text alone cannot tell: headings, items, rows).
+    blocks: tuple[Block, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         for start, end, number in self.pages:

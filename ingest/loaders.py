@@ -1,0 +1,122 @@
+"""Files to `ParsedDocument`s: .txt/.md (Markdown with inline HTML), .html/.htm, .pdf, .docx.
+
+    >>> doc = load(Path("corpus/001_06afa2b095fced14.txt"), "001_06afa2b095fced14.txt")
+    >>> doc.meta.process, doc.meta.date
+    ('Budapest Process', '2022-12-01')
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from pathlib import Path
+
+from .clean import Draft, assemble, parse_markdown
+from .metadata import extract_meta
+from .model import EmptyDocument, LoadError, ParsedDocument
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
+__all__ = ["SUPPORTED", "EmptyDocument", "LoadError", "load", "decode"]
+
+
+def load(path: Path, source: str, *, max_bytes: int = 20_000_000) -> ParsedDocument:
+    """Read, clean and describe one file.
+
+    Raises `LoadError(source, problem)` for unreadable, corrupt, encrypted, unsupported or
+    too-large input and `EmptyDocument` (a `LoadError`) when the file holds no text.
+
+        >>> load(Path("report.pdf"), "report.pdf").pages[0]   # (start, end, page number)
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(source, f"unsupported file type {suffix or '(none)'!r}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(source, f"cannot read file ({exc.strerror or exc})") from None
+    if size > max_bytes:
+        raise LoadError(
+            source, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(source, f"cannot read file ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise EmptyDocument(source, "the file is empty")
+    warnings: list[str] = []
+    if suffix in (".txt", ".md"):
+        drafts = parse_markdown(decode(data, warnings))
+        fmt = suffix[1:]
+    elif suffix in (".html", ".htm"):
+        from .formats import html_drafts
+
+        drafts = html_drafts(decode(data, warnings, html=True))
+        fmt = "html"
+    elif suffix == ".pdf":
+        from .formats import pdf_drafts
+
+        drafts = pdf_drafts(data, source, warnings)
+        fmt = "pdf"
+    else:
+        from .formats import docx_drafts
+
+        drafts = docx_drafts(data, source)
+        fmt = "docx"
+    return build_document(drafts, source, fmt, warnings)
+
+
+def build_document(
+    drafts: list[Draft], source: str, fmt: str, warnings: list[str] | None = None
+) -> ParsedDocument:
+    """Assemble drafts into a `ParsedDocument` with metadata; EmptyDocument when no text."""
+    text, blocks, pages = assemble(drafts)
+    if not text.strip():
+        raise EmptyDocument(source, "no text found in the document")
+    headings = [text[b.start : b.end] for b in blocks if b.kind == "heading"]
+    for w in warnings or ():
+        log.warning("%s: %s", source, w)
+    return ParsedDocument(
+        source=source,
+        text=text,
+        meta=extract_meta(text, headings, source),
+        format=fmt,
+        pages=pages,
+        warnings=tuple(warnings or ()),
+        blocks=blocks,
+    )
+
+
+def decode(data: bytes, warnings: list[str], *, html: bool = False) -> str:
+    """Bytes -> NFC text with \\n line endings: UTF-8 (BOM or not), then UTF-16 with a BOM,
+    then cp1252 / latin-1 with a warning. Never raises."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            declared = _declared_charset(data) if html else None
+            text = None
+            for enc in [e for e in (declared, "cp1252") if e]:
+                try:
+                    text = data.decode(enc)
+                    warnings.append(f"not valid UTF-8; decoded as {enc}")
+                    break
+                except (UnicodeDecodeError, LookupError):
+                    continue
+            if text is None:
+                text = data.decode("latin-1")
+                warnings.append("not valid UTF-8; decoded as latin-1")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return unicodedata.normalize("NFC", text)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    import re
+
+    m = re.search(rb"charset=[\"']?([A-Za-z0-9_-]+)", data[:2048])
+    return m.group(1).decode("ascii").lower() if m else None
