@@ -1,0 +1,70 @@
+"""`dialogue-assistant ingest`: index the corpus incrementally (new, changed, removed files).
+
+    dialogue-assistant ingest                      # the corpus from the settings
+    dialogue-assistant ingest --corpus ~/reports --json
+    dialogue-assistant ingest --shard 0/4          # one of four workers into one Chroma server
+
+Exit status: 0 when every file was indexed or deliberately skipped, 1 when any file failed,
+2 when the run could not start (e.g. no such corpus folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger("ingest")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'I/N' -> (I, N) with 0 <= I < N."""
+    try:
+        i, n = (int(p) for p in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not I/N, e.g. 0/4") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise argparse.ArgumentTypeError(f"{text!r}: need 0 <= I < N")
+    return i, n
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, metavar="DIR",
+                        help="folder of reports (default: ASSISTANT_CORPUS_DIR or corpus/)")
+    parser.add_argument("--full", action="store_true",
+                        help="drop the index (or this shard's part) and rebuild it")
+    parser.add_argument("--shard", type=parse_shard, metavar="I/N",
+                        help="index only shard I of N (stable hash of the file path)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the report as one JSON object on stdout")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar and no notes; warnings and errors only")
+
+
+def run(args: argparse.Namespace) -> int:
+    from assistant.settings import Settings
+
+    from .pipeline import IngestError, run_ingest
+
+    if args.quiet:
+        logging.getLogger().setLevel(logging.WARNING)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        log.error("bad setting: %s", exc)
+        return 2
+    if args.corpus is not None:
+        settings = settings.with_(corpus_dir=args.corpus.expanduser())
+    try:
+        report = run_ingest(
+            settings, full=args.full, shard=args.shard, progress=False if args.quiet else None
+        )
+    except IngestError as exc:
+        log.error("%s", exc)
+        return 2
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 1 if report.failed else 0
