@@ -288,34 +288,41 @@ def _is_header(rows: list[list[str]]) -> bool:
     )
 
 
-def _cell_items(cell: str) -> list[str]:
-    """The list items of a cell holding an HTML list or bullet lines, else []."""
+def _cell_items(cell: str | list[str]) -> list[str]:
+    """The list items of a cell holding a list (given as one, or as HTML <li>s), else []."""
+    if isinstance(cell, list):
+        return [t for t in (clean_inline(x) for x in cell) if t]
     found = _LI.findall(cell)
     if found:
         return [t for t in (clean_inline(_strip_bullet(x)) for x in found) if t]
     return []
 
 
-def table_drafts(rows: list[list[str]], *, header: bool) -> list[Draft]:
-    """Rows of raw cells (inline markup allowed) -> row drafts; see `parse_text_table`."""
+def _cell_text(cell: str | list[str]) -> str:
+    return ", ".join(_cell_items(cell)) if isinstance(cell, list) else clean_inline(cell)
+
+
+def table_drafts(rows: list[list[str | list[str]]], *, header: bool) -> list[Draft]:
+    """Rows of cells -> row drafts; see `parse_text_table`. A cell is raw text (inline markup
+    allowed) or a list of item texts."""
     drafts: list[Draft] = []
     if not rows:
         return drafts
-    heads = [clean_inline(c) for c in rows[0]] if header else []
+    heads = [_cell_text(c) for c in rows[0]] if header else []
     body = rows[1:] if header else rows
     for cells in body:
         items = [_cell_items(c) for c in cells]
         if any(items):
             # A row of lists reads column by column: heading, then the list, kept together.
             for k, cell in enumerate(cells):
-                values = items[k] or ([clean_inline(cell)] if clean_inline(cell) else [])
+                values = items[k] or ([_cell_text(cell)] if _cell_text(cell) else [])
                 if not values:
                     continue
                 head = heads[k] if k < len(heads) and heads[k] else ""
                 joined = ", ".join(values)
                 drafts.append(Draft("row", f"{head}: {joined}" if head else joined))
             continue
-        clean = [clean_inline(c) for c in cells]
+        clean = [_cell_text(c) for c in cells]
         filled = [c for c in clean if c]
         if not filled:
             continue
