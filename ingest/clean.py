@@ -147,6 +147,7 @@ _EMPHASIS_CELL = re.compile(
     r"^\s*(?:<(b|i|em|strong|th)\b[^>]*>.*</\1>|\*\*.*\*\*|__.*__|\*[^*].*\*)\s*$", re.I | re.S
 )
 _TERMINAL = ".!?;:,"
+_LABEL = re.compile(r"^(?:\*\*|__)?[A-Z][\w /-]{0,24}:(?:\*\*|__)?\s")
 
 
 def parse_markdown(raw: str) -> list[Draft]:
@@ -220,8 +221,13 @@ def parse_markdown(raw: str) -> list[Draft]:
             drafts.append(Draft("heading", clean_inline(stripped), 1 if nxt[0] == "=" else 2))
             i += 2
             continue
-        # Numbered points and hard breaks (two trailing spaces, <br>) start a new paragraph.
-        if _NUMBERED.match(stripped) or (para and (para[-1].endswith("  ") or _BR.search(para[-1]))):
+        # Numbered points, "Label: value" lines and hard breaks (two trailing spaces, <br>)
+        # start a new paragraph.
+        if (
+            _NUMBERED.match(stripped)
+            or _LABEL.match(stripped)
+            or (para and (para[-1].endswith("  ") or _BR.search(para[-1])))
+        ):
             flush()
         para.append(line if line.endswith("  ") else stripped)
         i += 1
@@ -253,11 +259,13 @@ def _merge_broken(drafts: list[Draft]) -> list[Draft]:
         if (
             out
             and d.kind == "paragraph"
-            and out[-1].kind == "paragraph"
+            and (out[-1].kind == "paragraph" or out[-1].kind == "heading" and not out[-1].level)
             and d.text[:1].islower()
             and out[-1].text[-1:].isalpha()
         ):
+            # (a lone line guessed to be a heading was only the first half of such a cut)
             out[-1].text = f"{out[-1].text} {d.text}"
+            out[-1].kind = "paragraph"
             continue
         out.append(d)
     return out
@@ -268,15 +276,17 @@ def parse_text_table(lines: list[str]) -> list[Draft]:
     cells is a header whose column names prefix each cell; cells that hold lists turn the table
     into one row per column ("Final and endorsed: Azerbaijan, Czech Republic, ...")."""
     rows: list[list[str]] = []
+    header = False
     for line in lines:
         if _PIPE_SEP.match(line) and "|" in line:
+            header = header or len(rows) == 1  # Markdown: the row above the --- line is a header
             continue
         if "\t" in line:
             cells = line.split("\t")
         else:
             cells = line.strip().strip("|").split("|")
         rows.append(cells)
-    return table_drafts(rows, header=_is_header(rows))
+    return table_drafts(rows, header=header or _is_header(rows))
 
 
 def _is_header(rows: list[list[str]]) -> bool:

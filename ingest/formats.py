@@ -235,7 +235,6 @@ def reflow_page(raw: str) -> list[Draft]:
             and line[:1].isupper()
             and not _NUMBERED.match(line)
             and (not nxt or nxt[:1].isupper() or nxt[:1].isdigit() or _PDF_BULLET.match(nxt))
-            and (not para or len(para[-1]) < 0.8 * width)
         ):
             flush()
             drafts.append(Draft("heading", clean_inline(line), 0))
