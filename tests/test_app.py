@@ -1,0 +1,251 @@
+"""The real app on a free loopback port, driven by gradio_client; and `serve`'s bind check.
+
+One app per module over a tmp copy of the seeds, indexed by the real ingest into a tmp store.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from ui import cli, serve_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_Q = "How many participants attended the 32nd Senior Officials Meeting?"
+NEW_REPORT = (
+    "Prague Process Working Group on Legal Migration\n\n"
+    "Date: 3 May 2023\n\nLocation: Vilnius, Lithuania\n\n"
+    "The working group meeting in Vilnius gathered 27 delegates from 14 participating states.\n"
+    "The delegates agreed to draft a handbook on labour mobility pathways by the end of 2023.\n"
+)
+NEW_Q = "What did the working group in Vilnius agree to draft?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Recorder:
+    """The real `assistant.answer`, recording each call's history and made slow on demand."""
+
+    def __init__(self):
+        from assistant import answer
+
+        self._answer = answer
+        self.calls: list[dict] = []
+        self.delay = 0.0
+
+    def __call__(self, question, **kwargs):
+        self.calls.append({"question": question, **kwargs})
+        if question.startswith("SLOW "):
+            time.sleep(1.0)
+            question = question[5:]
+        return self._answer(question, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    from gradio_client import Client
+
+    from ingest.pipeline import run_ingest
+    from ui.app import build_app, launch_app
+
+    tmp = tmp_path_factory.mktemp("ui")
+    shutil.copytree(ROOT / "corpus", tmp / "corpus")
+    settings = Settings().with_(corpus_dir=tmp / "corpus", store_dir=tmp / "store", llm=None)
+    run_ingest(settings, progress=False)
+    slow_ingest = threading.Event()
+
+    def ingest_fn(s, **kw):
+        if slow_ingest.is_set():
+            time.sleep(3.0)
+        return run_ingest(s, **kw)
+
+    recorder = Recorder()
+    demo = build_app(recorder, settings=settings, ingest_fn=ingest_fn)
+    port = free_port()
+    launch_app(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+               settings=settings)
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    yield dict(client=client, settings=settings, recorder=recorder, demo=demo, port=port,
+               slow_ingest=slow_ingest, corpus=tmp / "corpus")
+    demo.close()
+
+
+def test_serve_refuses_other_interfaces_without_credentials(monkeypatch, capsys):
+    monkeypatch.delenv("ASSISTANT_AUTH", raising=False)
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", "/nonexistent")  # never reached
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to serve on 0.0.0.0 without credentials" in err and "ASSISTANT_AUTH" in err
+    assert cli.main(["serve", "--host", "0.0.0.0", "--auth", "user:"]) == 2
+
+
+def test_bind_rules():
+    assert serve_cli.is_loopback("127.0.0.1") and serve_cli.is_loopback("127.8.0.1")
+    assert serve_cli.is_loopback("localhost") and serve_cli.is_loopback("::1")
+    assert not serve_cli.is_loopback("0.0.0.0") and not serve_cli.is_loopback("10.0.0.5")
+    assert serve_cli.check_bind("127.0.0.1", None) is None
+    assert serve_cli.check_bind("0.0.0.0", "ann:s3cr:et") == ("ann", "s3cr:et")
+    with pytest.raises(ValueError, match="without credentials"):
+        serve_cli.check_bind("192.168.1.4", None)
+
+
+@pytest.mark.slow
+def test_ask_endpoint_returns_answer_with_citations(app):
+    r = app["client"].predict(SEED_Q, api_name="/ask")
+    assert r["answered"] is True, r
+    assert r["citations"] and r["citations"][0]["source"] == "001_06afa2b095fced14.txt"
+    assert "64" in r["text"] and "64 participants" in r["citations"][0]["quote"]
+
+
+@pytest.mark.slow
+def test_ask_endpoint_applies_filters(app):
+    r = app["client"].predict(SEED_Q, "Prague Process", None, None, api_name="/ask")
+    assert all(c["process"] == "Prague Process" for c in r["citations"] + r["pointers"])
+    assert "Prague Process" in r["searched"]
+    r = app["client"].predict(SEED_Q, "", 2022, 2022, api_name="/ask")
+    assert "2022" in r["searched"]
+
+
+@pytest.mark.slow
+def test_chat_renders_markers_sources_and_follow_up_history(app):
+    from gradio_client import Client
+
+    client = Client(f"http://127.0.0.1:{app['port']}/", verbose=False)  # its own session
+    chat, sources, open_choices, msg, viewer = client.predict(
+        SEED_Q, [], "All processes", None, None, api_name="/chat")
+    reply = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) \
+        else chat[-1]["content"]
+    assert '<sup class="cite" data-cite="1">' in reply and 'class="answer"' in reply
+    assert 'class="source"' in sources and "<mark>" in sources and "64 participants" in sources
+    assert "Budapest Process" in sources and "2022&#45;12&#45;01" in sources
+    assert msg == ""
+    first = app["recorder"].calls[-1]
+    assert first["history"] == ()
+    client.predict("Who opened it?", chat, "All processes", None, None, api_name="/chat")
+    follow = app["recorder"].calls[-1]
+    assert len(follow["history"]) == 1 and follow["history"][0][0] == SEED_Q
+    assert "64" in follow["history"][0][1]
+    # Opening source 1 shows the whole report with the passage marked for scrolling.
+    client.predict(SEED_Q, [], "All processes", None, None, api_name="/chat")
+    doc = client.predict(1, api_name="/open_source")
+    assert 'id="open-passage"' in doc and "<mark>" in doc and "Istanbul" in doc
+    cleared = client.predict(api_name="/clear")
+    assert cleared[0] == []
+
+
+@pytest.mark.slow
+def test_refusal_is_marked_and_says_what_was_searched(app):
+    from gradio_client import Client
+
+    client = Client(f"http://127.0.0.1:{app['port']}/", verbose=False)
+    chat, *_ = client.predict("What is the recipe for apple pie with cinnamon?", [],
+                              "All processes", None, None, api_name="/chat")
+    reply = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) \
+        else chat[-1]["content"]
+    assert 'class="refusal"' in reply and "Searched:" in reply
+
+
+@pytest.mark.slow
+def test_concurrent_questions_run_in_parallel(app):
+    client = app["client"]
+    t0 = time.perf_counter()
+    jobs = [client.submit("SLOW " + SEED_Q, api_name="/ask") for _ in range(4)]
+    results = [j.result(timeout=60) for j in jobs]
+    took = time.perf_counter() - t0
+    assert all(r["answered"] for r in results)
+    assert took < 3.0, f"4 one-second questions took {took:.1f} s: the queue serialises them"
+
+
+@pytest.mark.slow
+def test_upload_index_answer_remove(app, tmp_path):
+    from gradio_client import handle_file
+
+    client, corpus = app["client"], app["corpus"]
+    path = tmp_path / "vilnius_wg.txt"
+    path.write_text(NEW_REPORT, encoding="utf-8")
+    status, library, *_ = client.predict([handle_file(str(path))], api_name="/upload")
+    assert "Added vilnius_wg.txt" in status and "Reindexed" in status, status
+    assert (corpus / "vilnius_wg.txt").read_text(encoding="utf-8") == NEW_REPORT
+    docs = {d["source"]: d for d in client.predict(api_name="/documents")}
+    assert docs["vilnius_wg.txt"]["n_chunks"] >= 1 and "vilnius&#95;wg.txt" in library
+    r = client.predict(NEW_Q, api_name="/ask")
+    assert r["answered"] and r["citations"][0]["source"] == "vilnius_wg.txt", r
+    assert "handbook" in r["citations"][0]["quote"]
+
+    status, library, *_ = client.predict("vilnius_wg.txt", api_name="/remove")
+    assert "Removed vilnius_wg.txt" in status and "removed 1" in status, status
+    assert not (corpus / "vilnius_wg.txt").exists()
+    assert "vilnius_wg.txt" not in {d["source"] for d in client.predict(api_name="/documents")}
+    r = client.predict(NEW_Q, api_name="/ask")
+    assert all(c["source"] != "vilnius_wg.txt" for c in r["citations"] + r["pointers"])
+
+
+@pytest.mark.slow
+def test_upload_refuses_bad_files_and_writes_nothing(app, tmp_path):
+    from gradio_client import handle_file
+
+    client, corpus = app["client"], app["corpus"]
+    before = sorted(p.name for p in corpus.iterdir())
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"MZ\x90\x00 not a pdf")
+    status, *_ = client.predict([handle_file(str(fake))], api_name="/upload")
+    assert "Refused" in status and "not a PDF" in status, status
+    with pytest.raises(Exception):  # noqa: B017 - gradio refuses the type before our code runs
+        exe = tmp_path / "tool.exe"
+        exe.write_bytes(b"MZ")
+        client.predict([handle_file(str(exe))], api_name="/upload")
+    assert sorted(p.name for p in corpus.iterdir()) == before
+    with pytest.raises(Exception, match="not in the list of choices"):
+        client.predict("../corpus/../../etc/passwd", api_name="/remove")
+
+
+def test_save_upload_and_remove_stay_inside_the_corpus(tmp_path):
+    from ui.library import UploadError, remove_document, save_upload
+
+    corpus, outside = tmp_path / "corpus", tmp_path / "secret.txt"
+    corpus.mkdir()
+    outside.write_text("keep me", encoding="utf-8")
+    settings = Settings().with_(corpus_dir=corpus, max_file_mb=0.001)
+    src = tmp_path / "upload.bin"
+    src.write_text("A short report.", encoding="utf-8")
+    assert save_upload(src, "../../x/../report.md", settings) == corpus.resolve() / "report.md"
+    assert (corpus / "report.md").read_text(encoding="utf-8") == "A short report."
+    src.write_text("x" * 2000, encoding="utf-8")
+    with pytest.raises(UploadError, match="over the"):
+        save_upload(src, "big.txt", settings)
+    with pytest.raises(UploadError, match="hidden"):
+        save_upload(src, ".env.txt", settings)
+    for bad in ("../secret.txt", str(outside), "", "nope.txt"):
+        with pytest.raises(UploadError):
+            remove_document(bad, settings)
+    assert outside.exists() and sorted(p.name for p in corpus.iterdir()) == ["report.md"]
+    remove_document("report.md", settings)
+    assert list(corpus.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_questions_answer_while_reindex_runs(app):
+    client = app["client"]
+    app["slow_ingest"].set()
+    try:
+        job = client.submit(api_name="/reindex")
+        time.sleep(0.8)
+        t0 = time.perf_counter()
+        r = client.predict(SEED_Q, api_name="/ask")
+        took = time.perf_counter() - t0
+        assert r["answered"] and not job.done(), "the reindex should still be running"
+        assert took < 2.0, f"a question waited {took:.1f} s behind the reindex"
+        status = job.result(timeout=60)[0]
+        assert "Reindexed" in status
+    finally:
+        app["slow_ingest"].clear()

@@ -1,0 +1,234 @@
+"""The documents tab's logic: safe uploads into the corpus folder, removal, background reindex.
+
+Nothing here knows Gradio. Uploaded names are reduced to a bare file name and checked (type,
+size, content signature, no dotfiles, no traversal) before one byte is written; the resolved
+target must sit directly in the corpus folder.
+
+    >>> path = save_upload("/tmp/gradio/abc/report.pdf", "report.pdf", settings)
+    >>> reindexer = Reindexer(settings); reindexer.request(); reindexer.wait()
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_NAME = 150
+# First bytes each binary format must start with: a renamed executable is refused.
+SIGNATURES = {".pdf": (b"%PDF-",), ".docx": (b"PK\x03\x04",)}
+
+
+class UploadError(ValueError):
+    """An upload refused; `str()` says why in words a user can act on."""
+
+
+def supported_extensions() -> tuple[str, ...]:
+    """The extensions ingest can load ('.txt', '.pdf', ...), lower case."""
+    from ingest.loaders import SUPPORTED
+
+    return tuple(sorted({e.lower() if e.startswith(".") else f".{e.lower()}" for e in SUPPORTED}))
+
+
+def safe_name(name: str, allowed: Iterable[str]) -> str:
+    """A bare, safe file name for `name`, or UploadError.
+
+    Directory parts (either slash) are stripped; dotfiles, '..', control characters, empty names
+    and extensions outside `allowed` are refused.
+
+    >>> safe_name("../../etc/report.TXT", [".txt"])
+    'report.TXT'
+    """
+    name = unicodedata.normalize("NFC", str(name or ""))
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not base or base in {".", ".."}:
+        raise UploadError(f"{name!r}: no file name")
+    if base.startswith("."):
+        raise UploadError(f"{base!r}: hidden files (names starting with '.') are not accepted")
+    if any(unicodedata.category(ch).startswith("C") for ch in base):
+        raise UploadError(f"{base!r}: the name contains control characters")
+    if len(base) > MAX_NAME:
+        raise UploadError(f"{base[:40]!r}...: names longer than {MAX_NAME} characters are refused")
+    ext = Path(base).suffix.lower()
+    allowed = tuple(allowed)
+    if ext not in allowed:
+        raise UploadError(f"{base!r}: type {ext or '(none)'} not accepted; use {', '.join(allowed)}")
+    return base
+
+
+def check_content(path: Path, ext: str, max_bytes: int) -> None:
+    """Size limit and a content check: binary formats by signature, text with no NUL bytes."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UploadError(f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+    if size == 0:
+        raise UploadError("the file is empty")
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if ext in SIGNATURES:
+        if not head.startswith(SIGNATURES[ext]):
+            raise UploadError(f"the content is not a {ext[1:].upper()} file")
+    elif b"\x00" in head:
+        raise UploadError(f"the content is binary, not {ext[1:]} text")
+
+
+def save_upload(src: str | Path, name: str, settings: Settings, *,
+                allowed: Iterable[str] | None = None) -> Path:
+    """Copy an uploaded file into the corpus folder under a safe name; returns the target.
+
+    An existing report of the same name is replaced (its index entry is updated on reindex).
+    """
+    allowed = tuple(allowed) if allowed is not None else supported_extensions()
+    base = safe_name(name, allowed)
+    src = Path(src)
+    check_content(src, Path(base).suffix.lower(), int(settings.max_file_mb * 1_000_000))
+    corpus = Path(settings.corpus_dir).resolve()
+    corpus.mkdir(parents=True, exist_ok=True)
+    target = corpus / base
+    if target.resolve().parent != corpus or target.is_symlink():
+        raise UploadError(f"{base!r}: would be written outside the corpus folder")
+    # Write beside the target under a dot-name (ingest skips dotfiles), then rename atomically:
+    # a reindex running meanwhile never reads a half-written file.
+    part = corpus / f".{base}.part"
+    try:
+        shutil.copyfile(src, part)
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+    log.info("saved upload %s (%d bytes)", target, target.stat().st_size)
+    return target
+
+
+def remove_document(source: str, settings: Settings) -> Path:
+    """Delete the report `source` (a path relative to the corpus folder) from the corpus.
+
+    The index forgets it at the next reindex. Refuses anything outside the corpus folder.
+    """
+    corpus = Path(settings.corpus_dir).resolve()
+    target = (corpus / str(source)).resolve()
+    if corpus not in target.parents or not str(source) or Path(str(source)).is_absolute():
+        raise UploadError(f"{source!r}: not a report in the corpus folder")
+    if not target.is_file():
+        raise UploadError(f"{source!r}: no such file in the corpus folder")
+    target.unlink()
+    log.info("removed %s", target)
+    return target
+
+
+@dataclass
+class Progress:
+    """A reindex's state, as the documents tab shows it."""
+
+    running: bool = False
+    done: int = 0
+    total: int = 0
+    source: str = ""
+    runs: int = 0
+    report: dict = field(default_factory=dict)
+    error: str = ""
+
+    def describe(self) -> str:
+        if self.error:
+            return f"Reindex failed: {self.error}"
+        if self.running:
+            where = f" ({self.source})" if self.source else ""
+            return f"Reindexing: {self.done}/{self.total or '?'} files{where}"
+        if not self.runs:
+            return "Index ready."
+        r = self.report
+        parts = [f"{k} {len(v) if isinstance(v, list | tuple) else v}"
+                 for k in ("added", "updated", "removed", "unchanged", "failed")
+                 if (v := r.get(k))]
+        secs = r.get("seconds")
+        took = f" in {secs:.1f} s" if isinstance(secs, int | float) else ""
+        return f"Reindexed{took}: {', '.join(parts) or 'no change'}."
+
+
+class Reindexer:
+    """Runs ingest in one worker thread so chat keeps answering meanwhile.
+
+    `request()` starts a run, or, when one is running, queues exactly one more (a file saved
+    during a run is picked up by the next). Thread-safe.
+    """
+
+    def __init__(self, settings: Settings, ingest_fn: Callable | None = None,
+                 after: Callable[[Settings], None] | None = None):
+        self.settings = settings
+        self._ingest_fn = ingest_fn
+        self._after = after  # e.g. assistant.refresh: the answerer's keyword index catches up
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._again = False
+        self._thread: threading.Thread | None = None
+        self.progress = Progress()
+
+    def _ingest(self):
+        if self._ingest_fn is None:
+            from ingest.pipeline import run_ingest
+
+            self._ingest_fn = run_ingest
+        return self._ingest_fn
+
+    def request(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._again = True
+                return
+            self._idle.clear()
+            self.progress.running = True
+            self._thread = threading.Thread(target=self._loop, name="reindex", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._run_once()
+            with self._lock:
+                if not self._again:
+                    self.progress.running = False
+                    self._idle.set()
+                    return
+                self._again = False
+
+    def _run_once(self) -> None:
+        p = self.progress
+        p.running, p.done, p.total, p.source, p.error = True, 0, 0, "", ""
+
+        def on_progress(done: int, total: int, source: str = "") -> None:
+            p.done, p.total, p.source = done, total, str(source or "")
+
+        try:
+            report = self._ingest()(self.settings, on_progress=on_progress, progress=False)
+            p.report = report.to_dict() if hasattr(report, "to_dict") else dict(report or {})
+            if self._after is not None:
+                self._after(self.settings)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, logged with traceback
+            log.exception("reindex failed")
+            p.error = f"{type(exc).__name__}: {exc}"
+        p.runs += 1
+
+    @property
+    def running(self) -> bool:
+        return not self._idle.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no run is going or queued; True when idle."""
+        return self._idle.wait(timeout)
+
+    def follow(self, every: float = 0.4, timeout: float = 3600.0):
+        """Yield `Progress` while a run goes on (and once at the end)."""
+        deadline = time.monotonic() + timeout
+        while self.running and time.monotonic() < deadline:
+            yield self.progress
+            self._idle.wait(every)
+        yield self.progress
