@@ -1,0 +1,192 @@
+"""`answer()` and `search()`: the functions scripts and the UI call.
+
+    >>> from assistant import answer
+    >>> r = answer("How many participants attended the 32nd Senior Officials Meeting?")
+    >>> r.text
+    'The Annual Senior Officials Meeting ... gathered 64 participants from 32 countries ... [1]'
+    >>> r.citations[0].source, r.citations[0].quote
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .extractive import Choice, Unit, choose
+from .index import ChunkIndex, ChunkRow
+from .retrieval import HybridSearcher, QueryPlan, plan_query
+from .settings import Settings
+from .store import Store
+from .types import Answer, Citation, Filters
+
+log = logging.getLogger(__name__)
+REFUSAL = "The documents do not answer this."
+History = Sequence[tuple[str, str]]
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    store: Store
+    index: ChunkIndex
+    embedder: object
+    searcher: HybridSearcher
+
+
+_resources: dict[tuple, Resources] = {}
+_res_lock = threading.Lock()
+
+
+def resources(settings: Settings | None = None) -> Resources:
+    """The store, keyword index and model for these settings, loaded once per process."""
+    settings = settings or Settings.from_env()
+    key = (str(settings.store_dir), settings.chroma_url, settings.collection)
+    with _res_lock:
+        res = _resources.get(key)
+        if res is None:
+            from .embeddings import get_embedder
+
+            store = Store(settings)
+            index = ChunkIndex(store)
+            index.load_cache()
+            index.sync()
+            embedder = get_embedder()
+            res = Resources(settings, store, index, embedder, HybridSearcher(store, index, embedder))
+            _resources[key] = res
+        elif res.settings != settings:
+            res.settings = settings
+        return res
+
+
+def warm_up(settings: Settings | None = None) -> Resources:
+    """Load the model, open the store and build the keyword index now rather than on the
+    first question (the UI calls this before it serves)."""
+    res = resources(settings)
+    res.embedder.encode(["warm up"])
+    return res
+
+
+def refresh(settings: Settings | None = None) -> None:
+    """Bring an already loaded keyword index in step with the store (after an ingest)."""
+    settings = settings or Settings.from_env()
+    key = (str(settings.store_dir), settings.chroma_url, settings.collection)
+    res = _resources.get(key)
+    if res is not None:
+        res.index.sync()
+
+
+def _citation(n: int, row: ChunkRow, units: list[Unit], score: float) -> Citation:
+    m = row.meta
+    start, end = units[0].start, units[-1].end
+    quote = row.text[start - row.start : end - row.start]
+    page = int(m.get("page", -1))
+    return Citation(
+        index=n, source=row.source, title=m.get("title", "") or row.source, page=page if page > 0 else None,
+        passage=row.text, quote=quote, start=start, end=end, score=round(float(score), 4),
+        passage_start=row.start, passage_end=row.start + len(row.text), process=m.get("process", ""),
+        date=m.get("date", ""), location=m.get("location", ""), section=m.get("section", ""), chunk_id=row.id,
+    )
+
+
+def _pointer(n: int, row: ChunkRow, score: float) -> Citation:
+    return Citation(
+        index=n, source=row.source, title=row.meta.get("title", "") or row.source,
+        page=(int(row.meta.get("page", -1)) if int(row.meta.get("page", -1)) > 0 else None),
+        passage=row.text, quote="", start=row.start, end=row.start, score=round(float(score), 4),
+        passage_start=row.start, passage_end=row.start + len(row.text), process=row.meta.get("process", ""),
+        date=row.meta.get("date", ""), location=row.meta.get("location", ""),
+        section=row.meta.get("section", ""), chunk_id=row.id,
+    )
+
+
+def compose(question: str, choice: Choice, index: ChunkIndex) -> tuple[str, tuple[Citation, ...]]:
+    """The answer text: the chosen units verbatim, each group followed by its [n] marker."""
+    groups: dict[int, list[Unit]] = {}
+    for u in choice.units:
+        groups.setdefault(u.row, []).append(u)
+    citations, parts = [], []
+    for n, (row_i, units) in enumerate(groups.items(), start=1):
+        row = index.rows[row_i]
+        units.sort(key=lambda u: u.start)
+        cit = _citation(n, row, units, max(u.score for u in units))
+        citations.append(cit)
+        if any(u.kind == "item" for u in units):
+            lines = [u.text if u.kind != "item" else f"- {u.text}" for u in units]
+            parts.append("\n".join(lines) + f" [{n}]")
+        else:
+            parts.append(" ".join(u.text for u in units) + f" [{n}]")
+    return "\n".join(parts), tuple(citations)
+
+
+def search(question: str, *, k: int = 5, history: History = (), filters: Filters | dict | None = None,
+           settings: Settings | None = None) -> tuple[Citation, ...]:
+    """The top-k passages for a question (hybrid dense + keyword), as passage-level citations."""
+    res = resources(settings)
+    plan = plan_query(question, tuple(history))
+    hits = res.searcher.search(plan, k=k, filters=Filters.coerce(filters))
+    return tuple(_pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits, start=1))
+
+
+def answer(question: str, *, history: History = (), filters: Filters | dict | None = None,
+           settings: Settings | None = None, retriever: HybridSearcher | None = None,
+           llm=None) -> Answer:
+    """Answer a question from the indexed documents, citing the passages used.
+
+    Args:
+        question: the user's question.
+        history: earlier (question, answer text) turns, oldest first; follow-ups use them.
+        filters: narrow to a process, a year range or some sources (`Filters` or a dict).
+        settings: defaults to `Settings.from_env()`.
+        retriever: a `HybridSearcher` to use instead of the default one.
+        llm: a LangChain chat model; default: the one ASSISTANT_LLM names, else none (extractive).
+    """
+    t0 = time.perf_counter()
+    question = (question or "").strip()
+    filt = Filters.coerce(filters)
+    res = resources(settings)
+    searched = f"{len(res.index)} passages in {len(res.index._by_source)} documents ({filt.describe()})"
+    if not question:
+        return Answer(question, "Please ask a question.", False, searched=searched)
+    plan = plan_query(question, tuple(history))
+    qvec = res.embedder.encode([plan.dense_text])[0]
+    searcher = retriever or res.searcher
+    hits = searcher.search(plan, k=0, filters=filt, query_vec=qvec)
+    choice = choose(plan, hits, res.index, np.asarray(qvec, dtype=np.float32))
+    extractive = _extractive_answer(question, plan, choice, hits, res, searched)
+    model = llm if llm is not None else _configured_llm(res.settings)
+    if model is not None and hits:
+        from .generate import llm_answer
+
+        result = llm_answer(question, tuple(history), hits[: res.settings.top_k], res, model, extractive)
+        return _timed(result, t0)
+    return _timed(extractive, t0)
+
+
+def _extractive_answer(question: str, plan: QueryPlan, choice: Choice, hits, res: Resources, searched: str) -> Answer:
+    if choice.answered:
+        text, citations = compose(question, choice, res.index)
+        return Answer(question, text, True, citations, searched=searched)
+    pointers = tuple(_pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits[:3], start=1))
+    notes = (choice.reason,) if choice.reason else ()
+    return Answer(question, REFUSAL, False, (), pointers, notes=notes, searched=searched)
+
+
+def _timed(a: Answer, t0: float) -> Answer:
+    from dataclasses import replace
+
+    return replace(a, seconds=round(time.perf_counter() - t0, 4))
+
+
+def _configured_llm(settings: Settings):
+    if not settings.llm:
+        return None
+    try:
+        from .llm import llm_or_none
+    except ImportError:
+        return None
+    return llm_or_none(settings)

@@ -1,0 +1,208 @@
+"""The in-memory side of the index: every chunk's text, metadata, unit spans and unit vectors,
+plus the BM25 keyword index over them, kept in step with Chroma.
+
+Chroma stays the source of truth. `ChunkIndex.sync()` compares the store's document records
+(source, fingerprint, status) with what it holds and fetches only the sources that changed, so
+it follows local reindexes and, in server mode, changes made by other machines. A snapshot is
+cached in the store folder so a new process does not page through Chroma again.
+
+    >>> idx = ChunkIndex(Store(settings)); idx.sync()
+    >>> idx.keyword_search(["belarus"], k=5)
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .keyword import BM25
+from .store import Store, iter_collection, loads_units, unpack_vectors
+from .textnorm import tokens
+from .types import Filters
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = 3
+MONTHS = ("january february march april may june july august september october november "
+          "december").split()
+
+
+@dataclass
+class ChunkRow:
+    id: str
+    source: str
+    text: str
+    meta: dict
+    units: list[tuple[int, int, str]]
+    unit_vecs: np.ndarray  # float16, one row per unit
+    tokens: list[str] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        return int(self.meta.get("start", 0))
+
+
+def header_text(meta: dict) -> str:
+    """Document context searched along with each chunk: title, process, type, date, place."""
+    date = str(meta.get("date") or "")
+    parts = [meta.get("title", ""), meta.get("process", ""), meta.get("meeting_type", ""),
+             date, meta.get("location", ""), meta.get("section", "")]
+    if len(date) >= 7 and date[5:7].isdigit() and 1 <= int(date[5:7]) <= 12:
+        parts.append(MONTHS[int(date[5:7]) - 1])
+    if meta.get("year"):
+        parts.append(str(meta["year"]))
+    return " ".join(str(p) for p in parts if p)
+
+
+def row_from_record(cid: str, text: str, meta: dict) -> ChunkRow:
+    meta = dict(meta)
+    vecs = unpack_vectors(meta.pop("unit_vecs", None)).astype(np.float16)
+    units = loads_units(meta.pop("units", None))
+    return ChunkRow(cid, meta.get("source", ""), text, meta, units, vecs,
+                    tokens(text) + tokens(header_text(meta)))
+
+
+class ChunkIndex:
+    """Thread-safe; `sync()` is cheap when nothing changed (one read of the document records)."""
+
+    def __init__(self, store: Store, *, sync_interval: float = 5.0):
+        self.store = store
+        self.sync_interval = sync_interval
+        self._lock = threading.RLock()
+        self._by_source: dict[str, tuple[tuple, list[ChunkRow]]] = {}
+        self._last_check = 0.0
+        self.rows: list[ChunkRow] = []
+        self.row_of: dict[str, int] = {}
+        self.bm25 = BM25([])
+        self._years = np.zeros(0, dtype=np.int32)
+        self._process: np.ndarray = np.zeros(0, dtype=object)
+        self._source: np.ndarray = np.zeros(0, dtype=object)
+        self.loaded_from_cache = False
+
+    # --- keeping in step with Chroma ---------------------------------------------------
+
+    @property
+    def _cache_path(self):
+        s = self.store.settings
+        tag = (s.chroma_url or "local").replace("/", "_").replace(":", "_")
+        return s.store_dir / f"keyword-{s.collection}-{tag}.pkl"
+
+    def load_cache(self) -> None:
+        path = self._cache_path
+        try:
+            with path.open("rb") as fh:
+                data = pickle.load(fh)
+            if data.get("version") == CACHE_VERSION:
+                self._by_source = data["by_source"]
+                self._rebuild()
+                self.loaded_from_cache = True
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - a bad cache is rebuilt, never fatal
+            log.warning("ignoring unreadable keyword cache %s: %s", path, exc)
+
+    def save_cache(self) -> None:
+        path = self._cache_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump({"version": CACHE_VERSION, "by_source": self._by_source}, fh, protocol=5)
+        tmp.replace(path)
+
+    def maybe_sync(self) -> None:
+        """Sync at most once per `sync_interval` seconds (the query path calls this)."""
+        if time.monotonic() - self._last_check >= self.sync_interval:
+            self.sync()
+
+    def sync(self) -> bool:
+        """Bring the index in step with the store. Returns True when anything changed."""
+        with self._lock:
+            self._last_check = time.monotonic()
+            records = self.store.doc_records()
+            want = {s: (m.get("fingerprint"), m.get("status"), m.get("n_chunks")) for s, m in records.items()}
+            have = {s: v[0] for s, v in self._by_source.items()}
+            changed = [s for s, key in want.items() if have.get(s) != key]
+            removed = [s for s in have if s not in want]
+            if not changed and not removed:
+                return False
+            for s in removed:
+                self._by_source.pop(s, None)
+            fetched = self._fetch(changed)
+            for s in changed:
+                self._by_source[s] = (want[s], fetched.get(s, []))
+            self._rebuild()
+            try:
+                self.save_cache()
+            except OSError as exc:
+                log.warning("could not save keyword cache: %s", exc)
+            log.info("keyword index: %d chunks (%d sources changed, %d removed)",
+                     len(self.rows), len(changed), len(removed))
+            return True
+
+    def _fetch(self, sources: list[str]) -> dict[str, list[ChunkRow]]:
+        out: dict[str, list[ChunkRow]] = {}
+        for i in range(0, len(sources), 100):
+            where = {"source": {"$in": sources[i : i + 100]}}
+            for ids, metas, docs in iter_collection(self.store.chunks, ["documents", "metadatas"], where):
+                for cid, meta, text in zip(ids, metas, docs, strict=True):
+                    row = row_from_record(cid, text or "", meta or {})
+                    out.setdefault(row.source, []).append(row)
+        for rows in out.values():
+            rows.sort(key=lambda r: int(r.meta.get("chunk_index", 0)))
+        return out
+
+    def _rebuild(self) -> None:
+        rows = [r for s in sorted(self._by_source) for r in self._by_source[s][1]]
+        self.rows = rows
+        self.row_of = {r.id: i for i, r in enumerate(rows)}
+        self.bm25 = BM25([r.tokens for r in rows])
+        self._years = np.array([int(r.meta.get("year") or 0) for r in rows], dtype=np.int32)
+        self._process = np.array([r.meta.get("process", "") for r in rows], dtype=object)
+        self._source = np.array([r.source for r in rows], dtype=object)
+
+    # --- searching ---------------------------------------------------------------------
+
+    def mask(self, filters: Filters) -> np.ndarray | None:
+        if filters.is_empty():
+            return None
+        m = np.ones(len(self.rows), dtype=bool)
+        if filters.process:
+            m &= self._process == filters.process
+        if filters.year_from:
+            m &= self._years >= filters.year_from
+        if filters.year_to:
+            m &= (self._years <= filters.year_to) & (self._years > 0)
+        if filters.sources:
+            m &= np.isin(self._source, list(filters.sources))
+        return m
+
+    def keyword_search(self, query: dict[str, float], k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """Top-k (row, score) by BM25 for weighted query tokens."""
+        if not self.rows:
+            return []
+        scores = self.bm25.scores(query)
+        m = self.mask(filters)
+        if m is not None:
+            scores = np.where(m, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def neighbor(self, row: int, delta: int) -> int | None:
+        """The row `delta` chunks away in the same document, or None."""
+        r = self.rows[row]
+        j = row + delta
+        if 0 <= j < len(self.rows) and self.rows[j].source == r.source:
+            return j
+        return None
+
+    def processes(self) -> list[str]:
+        return sorted({p for p in self._process if p})
+
+    def __len__(self) -> int:
+        return len(self.rows)

@@ -1,0 +1,157 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25 over the same chunks, fused by rank.
+
+Follow-up questions ("What is his position?") are searched together with the earlier turn, at
+a lower weight, so the passage the conversation is about comes back.
+
+    >>> plan = plan_query("Who opened the 2022 meeting in Istanbul?")
+    >>> hits = HybridSearcher(store, index, embedder).search(plan, k=8)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+
+from .index import ChunkIndex
+from .store import Store
+from .textnorm import STOPWORDS, tokens, words
+from .types import Filters
+
+RRF_K = 60
+DENSE_K = 30
+KEYWORD_K = 30
+_ANAPHORA = frozenset("he she his her him hers they them their theirs it its this that these those "
+                      "there then such same".split())
+_FOLLOW_START = re.compile(r"^\s*(and|also|what about|how about|and what|what else|why|when was that)\b", re.I)
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What to search: the question, its text for the embedder and weighted keyword tokens."""
+
+    question: str
+    dense_text: str
+    keywords: dict[str, float]
+    follow_up: bool = False
+    context: str = ""  # the earlier turn a follow-up was searched with
+
+
+@dataclass
+class Hit:
+    row: int
+    score: float
+    dense: float = 0.0  # cosine similarity of the chunk to the query (0 when not in dense top-k)
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    keyword: float = 0.0
+    sources: set[str] = field(default_factory=set)
+
+
+def is_follow_up(question: str) -> bool:
+    ws = words(question)
+    content = [w for w in ws if w not in STOPWORDS]
+    return bool(_FOLLOW_START.search(question)) or any(w in _ANAPHORA for w in ws) or len(content) <= 1
+
+
+def plan_query(question: str, history: Sequence[tuple[str, str]] = ()) -> QueryPlan:
+    """Turn a question (and the conversation) into what the retrievers search for."""
+    kw: dict[str, float] = {}
+    for t in tokens(question):
+        if t not in STOPWORDS:
+            kw[t] = kw.get(t, 0.0) + 1.0
+    if not history or not is_follow_up(question):
+        return QueryPlan(question, question, kw)
+    prev_q, prev_a = history[-1]
+    prev_a = re.sub(r"\[\d+\]", "", prev_a or "")[:400]
+    for text, weight in ((prev_q, 0.6), (prev_a, 0.4)):
+        for t in set(tokens(text)):
+            if t not in STOPWORDS:
+                kw[t] = max(kw.get(t, 0.0), weight)
+    context = f"{prev_q} {prev_a}".strip()
+    return QueryPlan(question, f"{question} {context}", kw, follow_up=True, context=context)
+
+
+def chroma_where(filters: Filters) -> dict | None:
+    clauses: list[dict[str, Any]] = []
+    if filters.process:
+        clauses.append({"process": filters.process})
+    if filters.year_from:
+        clauses.append({"year": {"$gte": int(filters.year_from)}})
+    if filters.year_to:
+        clauses.append({"year": {"$lte": int(filters.year_to)}})
+        clauses.append({"year": {"$gt": 0}})
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class HybridSearcher:
+    def __init__(self, store: Store, index: ChunkIndex, embedder):
+        self.store, self.index, self.embedder = store, index, embedder
+
+    def dense(self, vec: np.ndarray, k: int, filters: Filters) -> list[tuple[int, float]]:
+        if len(self.index) == 0:
+            return []
+        got = self.store.chunks.query(
+            query_embeddings=[vec.tolist()], n_results=min(k, len(self.index)),
+            where=chroma_where(filters), include=["distances"],
+        )
+        ids, dists = got["ids"][0], got["distances"][0]
+        if any(i not in self.index.row_of for i in ids):
+            self.index.sync()  # Chroma knows chunks we have not seen yet
+        return [(self.index.row_of[i], 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)
+                if i in self.index.row_of]
+
+    def search(self, plan: QueryPlan, k: int = 8, filters: Filters = Filters(),
+               query_vec: np.ndarray | None = None) -> list[Hit]:
+        """Fused hits, best first; every hit also records its rank in each retriever."""
+        self.index.maybe_sync()
+        if query_vec is None:
+            query_vec = self.embedder.encode([plan.dense_text])[0]
+        hits: dict[int, Hit] = {}
+        for rank, (row, sim) in enumerate(self.dense(query_vec, DENSE_K, filters)):
+            h = hits.setdefault(row, Hit(row, 0.0))
+            h.score += 1.0 / (RRF_K + rank + 1)
+            h.dense, h.dense_rank = sim, rank
+        for rank, (row, score) in enumerate(self.index.keyword_search(plan.keywords, KEYWORD_K, filters)):
+            h = hits.setdefault(row, Hit(row, 0.0))
+            h.score += 1.0 / (RRF_K + rank + 1)
+            h.keyword, h.keyword_rank = score, rank
+        ranked = sorted(hits.values(), key=lambda h: -h.score)
+        return ranked[: max(k, 0)] if k else ranked
+
+
+class HybridRetriever(BaseRetriever):
+    """The hybrid search as a LangChain retriever.
+
+        >>> HybridRetriever(settings=Settings.from_env(), k=5).invoke("Who chaired the SOM?")
+    """
+
+    settings: Any = None
+    k: int = 5
+    filters: Any = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None, filters: Any = None) -> list[Document]:
+        from .answering import search
+
+        hits = search(query, k=k or self.k, filters=filters or self.filters, settings=self.settings)
+        return [
+            Document(
+                page_content=c.passage,
+                id=c.chunk_id,
+                metadata={"source": c.source, "title": c.title, "page": c.page, "process": c.process,
+                          "date": c.date, "start": c.passage_start, "end": c.passage_end,
+                          "score": c.score, "rank": c.index},
+            )
+            for c in hits
+        ]

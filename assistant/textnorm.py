@@ -1,0 +1,81 @@
+"""Folding and tokenising text for keyword search and evidence checks.
+
+Folding removes case and diacritics, so "Savas Unlu" matches "Savaş Ünlü".
+
+    >>> tokens("Dr. Savaş Ünlü opened the SOMs")
+    ['dr', 'savas', 'unlu', 'opened', 'som']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Letters NFKD does not decompose.
+_EXTRA = str.maketrans({"ı": "i", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "đ": "d", "Đ": "d",
+                        "ł": "l", "Ł": "l", "œ": "oe", "Œ": "oe", "þ": "th", "ð": "d",
+                        "’": "'", "‘": "'", "–": "-", "—": "-"})
+_WORD = re.compile(r"[a-z0-9]+")
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had
+has have having he her here hers herself him himself his how i if in into is it its itself just
+me more most my myself no nor not now of off on once only or other our ours ourselves out over
+own same she should so some such than that the their theirs them themselves then there these
+they this those through to too under until up very was we were what when where which while who
+whom why will with would you your yours yourself yourselves tell me please give list name show
+did does do many much whose whom kind sort s t
+""".split())
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics, unify quotes and dashes."""
+    text = unicodedata.normalize("NFKD", text.translate(_EXTRA))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A light English stemmer: plural, then -ing/-ed, then a final -e; short words untouched."""
+    if word.isdigit() or len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) >= 5:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and len(word) >= 4 and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) >= 6:
+        word = word[:-3]
+    elif word.endswith("ed") and len(word) >= 5:
+        word = word[:-2]
+    # "endorse", "endorsed", "endorses" share one stem.
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+def words(text: str) -> list[str]:
+    """Folded words, unstemmed."""
+    return _WORD.findall(fold(text))
+
+
+def tokens(text: str) -> list[str]:
+    """Folded, stemmed tokens (ordinal suffixes split off: '32nd' -> '32')."""
+    out = []
+    for w in words(text):
+        if w[0].isdigit():
+            w = re.sub(r"^(\d+)(st|nd|rd|th)$", r"\1", w)
+        out.append(stem(w))
+    return out
+
+
+def content_tokens(text: str) -> list[str]:
+    """Tokens without stopwords, in order, deduplicated."""
+    seen: dict[str, None] = {}
+    for w in words(text):
+        if w in STOPWORDS:
+            continue
+        t = tokens(w)[0]
+        seen.setdefault(t, None)
+    return list(seen)
