@@ -197,7 +197,12 @@ def parse_markdown(raw: str) -> list[Draft]:
             ):
                 table.append(lines[j].rstrip("\r"))
                 j += 1
-            drafts.extend(parse_text_table(table))
+            rows = parse_text_table(table)
+            if rows and rows[0].kind == "paragraph" and drafts and drafts[-1].kind == "heading" and (
+                rows[0].text == drafts[-1].text
+            ):
+                rows = rows[1:]  # a caption row repeating the heading right above it
+            drafts.extend(rows)
             i = j
             continue
         if _LI.search(line):

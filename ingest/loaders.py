@@ -38,8 +38,10 @@ def load(path: Path, source: str, *, max_bytes: int = 20_000_000) -> ParsedDocum
     except OSError as exc:
         raise LoadError(source, f"cannot read file ({exc.strerror or exc})") from None
     if size > max_bytes:
+        # Settings give the limit in MB; callers may pass it as 20_000_000 or 20 * 2**20.
+        mb = 2**20 if max_bytes % 2**20 == 0 else 1_000_000
         raise LoadError(
-            source, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit"
+            source, f"file is {size / mb:.1f} MB, over the {max_bytes / mb:g} MB limit"
         )
     try:
         data = path.read_bytes()

@@ -201,6 +201,8 @@ def test_size_limit(tmp_path):
         fh.truncate(50_000_000)
     with pytest.raises(LoadError, match=r"file is 50.0 MB, over the 20 MB limit"):
         load(path, "big.txt")
+    with pytest.raises(LoadError, match=r"file is 47.7 MB, over the 20 MB limit"):
+        load(path, "big.txt", max_bytes=20 * 2**20)
     small = tmp_path / "small.txt"
     small.write_text("x" * 2000)
     with pytest.raises(LoadError, match="over the 0.001 MB limit"):
