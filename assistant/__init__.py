@@ -11,11 +11,11 @@ Importing the package is cheap: the model, store and keyword index load on first
 from .settings import Settings
 from .types import Answer, Citation, Filters
 
-__all__ = ["answer", "search", "warm_up", "refresh", "Answer", "Citation", "Filters", "Settings"]
+__all__ = ["answer", "answer_stream", "search", "warm_up", "refresh", "Answer", "Citation", "Filters", "Settings"]
 
 
 def __getattr__(name: str):
-    if name in ("answer", "search", "warm_up", "refresh"):
+    if name in ("answer", "answer_stream", "search", "warm_up", "refresh"):
         from . import answering as _answer_module
 
         return getattr(_answer_module, name)

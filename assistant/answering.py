@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -145,26 +145,41 @@ def answer(question: str, *, history: History = (), filters: Filters | dict | No
         retriever: a `HybridSearcher` to use instead of the default one.
         llm: a LangChain chat model; default: the one ASSISTANT_LLM names, else none (extractive).
     """
+    *_, last = answer_stream(question, history=history, filters=filters, settings=settings,
+                             retriever=retriever, llm=llm)
+    return last
+
+
+def answer_stream(question: str, *, history: History = (), filters: Filters | dict | None = None,
+                  settings: Settings | None = None, retriever: HybridSearcher | None = None,
+                  llm=None) -> Iterator[Answer]:
+    """Like `answer()`, but yields partial answers while an LLM writes (mode "llm-partial");
+    the last one yielded is the checked answer. Extractive answers come as one item."""
     t0 = time.perf_counter()
     question = (question or "").strip()
     filt = Filters.coerce(filters)
     res = resources(settings)
-    searched = f"{len(res.index)} passages in {len(res.index._by_source)} documents ({filt.describe()})"
+    searched = f"{len(res.index)} passages in {res.index.n_documents} documents ({filt.describe()})"
     if not question:
-        return Answer(question, "Please ask a question.", False, searched=searched)
-    plan = plan_query(question, tuple(history))
+        yield _timed(Answer(question, "Please ask a question.", False, searched=searched), t0)
+        return
+    history = tuple(history)
+    plan = plan_query(question, history)
     qvec = res.embedder.encode([plan.dense_text])[0]
-    searcher = retriever or res.searcher
-    hits = searcher.search(plan, k=0, filters=filt, query_vec=qvec)
+    hits = (retriever or res.searcher).search(plan, k=0, filters=filt, query_vec=qvec)
     choice = choose(plan, hits, res.index, np.asarray(qvec, dtype=np.float32))
     extractive = _extractive_answer(question, plan, choice, hits, res, searched)
-    model = llm if llm is not None else _configured_llm(res.settings)
-    if model is not None and hits:
-        from .generate import llm_answer
+    notes: list[str] = []
+    model = llm if llm is not None else _configured_llm(res.settings, notes)
+    if notes:
+        extractive = replace(extractive, notes=extractive.notes + tuple(notes))
+    if model is None or not hits:
+        yield _timed(extractive, t0)
+        return
+    from .generate import stream_llm
 
-        result = llm_answer(question, tuple(history), hits[: res.settings.top_k], res, model, extractive)
-        return _timed(result, t0)
-    return _timed(extractive, t0)
+    for partial in stream_llm(question, history, hits[: res.settings.top_k], res, model, extractive):
+        yield _timed(partial, t0)
 
 
 def _extractive_answer(question: str, plan: QueryPlan, choice: Choice, hits, res: Resources, searched: str) -> Answer:
@@ -177,16 +192,12 @@ def _extractive_answer(question: str, plan: QueryPlan, choice: Choice, hits, res
 
 
 def _timed(a: Answer, t0: float) -> Answer:
-    from dataclasses import replace
-
     return replace(a, seconds=round(time.perf_counter() - t0, 4))
 
 
-def _configured_llm(settings: Settings):
+def _configured_llm(settings: Settings, notes: list[str]):
     if not settings.llm:
         return None
-    try:
-        from .llm import llm_or_none
-    except ImportError:
-        return None
-    return llm_or_none(settings)
+    from .llm import llm_or_none
+
+    return llm_or_none(settings, notes=notes)

@@ -180,8 +180,10 @@ class ChunkIndex:
             m &= np.isin(self._source, list(filters.sources))
         return m
 
-    def keyword_search(self, query: dict[str, float], k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
+    def keyword_search(self, query: dict[str, float], k: int,
+                       filters: Filters | None = None) -> list[tuple[int, float]]:
         """Top-k (row, score) by BM25 for weighted query tokens."""
+        filters = filters or Filters()
         if not self.rows:
             return []
         scores = self.bm25.scores(query)
@@ -203,6 +205,10 @@ class ChunkIndex:
 
     def processes(self) -> list[str]:
         return sorted({p for p in self._process if p})
+
+    @property
+    def n_documents(self) -> int:
+        return len(self._by_source)
 
     def __len__(self) -> int:
         return len(self.rows)

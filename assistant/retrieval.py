@@ -111,9 +111,10 @@ class HybridSearcher:
         return [(self.index.row_of[i], 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)
                 if i in self.index.row_of]
 
-    def search(self, plan: QueryPlan, k: int = 8, filters: Filters = Filters(),
+    def search(self, plan: QueryPlan, k: int = 8, filters: Filters | None = None,
                query_vec: np.ndarray | None = None) -> list[Hit]:
         """Fused hits, best first; every hit also records its rank in each retriever."""
+        filters = filters or Filters()
         self.index.maybe_sync()
         if query_vec is None:
             query_vec = self.embedder.encode([plan.dense_text])[0]
