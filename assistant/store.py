@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -45,6 +46,10 @@ def open_client(settings: Settings):
         url = urlparse(settings.chroma_url)
         if not url.hostname:
             raise ValueError(f"ASSISTANT_CHROMA_URL={settings.chroma_url!r} is not a URL like http://host:8000")
+        # httpx logs every request at INFO: thousands of lines per ingest drown the real notes.
+        quiet = logging.getLogger("httpx")
+        if quiet.level == logging.NOTSET:
+            quiet.setLevel(logging.WARNING)
         return chromadb.HttpClient(
             host=url.hostname,
             port=url.port or (443 if url.scheme == "https" else 8000),

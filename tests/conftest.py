@@ -87,3 +87,78 @@ def embedder():
     from assistant.embeddings import get_embedder
 
     return get_embedder()
+
+
+# --- a real Chroma server (server mode, sharded ingest) ----------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_chroma(path: Path, log_path: Path, timeout: float = 60.0):
+    """Start `chroma run` on a free loopback port; return (process, url) once its heartbeat
+    answers. The caller stops it (`stop_process`)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    chroma = Path(sys.executable).parent / "chroma"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )
+    proc._log_file = log  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            log.close()
+            raise RuntimeError(f"chroma run exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, url
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_process(proc)
+            raise RuntimeError(f"chroma run did not answer within {timeout:.0f}s")
+        time.sleep(0.2)
+
+
+def stop_process(proc) -> None:
+    """Terminate one process we started (by its PID), killing it if it does not stop."""
+    import subprocess
+
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    log = getattr(proc, "_log_file", None)
+    if log is not None:
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """URL (http://127.0.0.1:PORT) of a real Chroma server for this test session, persisted in
+    a temporary folder; stopped by its PID at the end, whatever happened. Tests keep apart by
+    using their own collection names."""
+    base = tmp_path_factory.mktemp("chroma-server")
+    proc, url = start_chroma(base / "db", base / "chroma.log")
+    try:
+        yield url
+    finally:
+        stop_process(proc)
