@@ -81,7 +81,7 @@ def make_filters(process: str | None, year_from: Any, year_to: Any) -> Filters:
 
     def year(v: Any) -> int | None:
         try:
-            return int(v) if v not in (None, "") else None
+            return (int(v) or None) if v not in (None, "") else None  # 0 = no bound
         except (TypeError, ValueError):
             return None
 
@@ -264,8 +264,9 @@ def build_app(
                     with gr.Row():
                         process = gr.Dropdown([ALL, *render.process_choices(records)],
                                               value=ALL, label="Process", elem_id="process")
-                        year_from = gr.Number(label="From year", precision=0, elem_id="year-from")
-                        year_to = gr.Number(label="To year", precision=0, elem_id="year-to")
+                        year_from = gr.Number(None, label="From year", precision=0,
+                                              elem_id="year-from")
+                        year_to = gr.Number(None, label="To year", precision=0, elem_id="year-to")
                     example_box = gr.Dataset(
                         components=[msg], samples=[[q] for q in questions],
                         label="Example questions (click to ask)", elem_id="examples",
@@ -301,8 +302,9 @@ def build_app(
         send.click(respond, api_visibility="undocumented", **chat_io)
         example_box.click(lambda s: s[0], example_box, msg, api_visibility="private").then(
             respond, api_visibility="private", **chat_io)
-        clear_btn.click(clear, None, [chatbot, sources, open_dd, turns, last, viewer],
-                        api_name="clear")
+        clear_out = [chatbot, sources, open_dd, turns, last, viewer]
+        clear_btn.click(clear, None, clear_out, api_name="clear")
+        chatbot.clear(clear, None, clear_out, api_visibility="private")  # its trash icon
         open_dd.change(open_source, [open_dd, last], viewer, api_name="open_source")
 
         lib_out = [status, library, remove_dd, process]

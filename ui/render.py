@@ -220,7 +220,7 @@ def example_questions(records: Mapping[str, Mapping], limit: int = 4) -> list[st
         elif process:
             out.append(f"What is the {process}?")
         where = m.get("location") or ""
-        if where and process:
+        if where and where.lower() != "online" and process:
             out.append(f"What did the {process} meeting in {where.split(',')[0]} decide?")
     seen: dict[str, None] = dict.fromkeys(out)  # ordered de-duplication
     return _round_robin(list(seen), limit)
