@@ -249,3 +249,41 @@ def test_questions_answer_while_reindex_runs(app):
         assert "Reindexed" in status
     finally:
         app["slow_ingest"].clear()
+
+
+@pytest.mark.slow
+def test_chat_streams_partial_answers():
+    """LLM mode: each partial Answer reaches the client before the final one."""
+    from gradio_client import Client
+
+    from assistant.types import Answer, Citation
+    from ui.app import build_app, launch_app
+
+    cit = Citation(1, "a.txt", "A", None, "It was 64.", "It was 64.", 0, 10, 0.9, 0, 10)
+
+    def stream(question, **kwargs):
+        for text in ("It", "It was", "It was 64 [1]."):
+            time.sleep(0.6)  # slower than Gradio's stream interval: each part is its own update
+            yield Answer(question, text, True, (cit,) if "[1]" in text else (), mode="llm")
+
+    def never(question, **kwargs):
+        raise AssertionError("answer_fn must not be called when streaming")
+
+    demo = build_app(never, stream_fn=stream, settings=Settings(), refresh_fn=None,
+                     records_fn=lambda: {"a.txt": {"title": "A", "process": "P"}},
+                     text_fn=lambda s: "It was 64.", examples=[])
+    port = free_port()
+    launch_app(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        job = client.submit("How many?", [], "All processes", None, None, api_name="/chat")
+        job.result(timeout=30)
+        texts = []
+        for out in job.outputs():
+            content = out[0][-1]["content"]
+            texts.append(content[0]["text"] if isinstance(content, list) else content)
+        assert any(">It was<" in t for t in texts), texts
+        assert '<sup class="cite" data-cite="1">' in texts[-1]
+        assert client.predict("How many?", api_name="/ask")["text"] == "It was 64 [1]."
+    finally:
+        demo.close()

@@ -104,6 +104,18 @@ def open_source(page, index: int = 1) -> None:
     page.wait_for_selector("#viewer #open-passage", timeout=30_000)
 
 
+def test_example_question_asks_in_one_click(page):
+    example = page.locator("#examples button").first
+    asked = example.inner_text().strip()
+    assert asked.startswith(("How many", "Who", "What"))
+    example.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll(\"#chat [data-testid='bot']\")]"
+        ".some(e => e.innerText.trim() && e.innerText.trim() !== '…')", timeout=30_000)
+    assert asked[:30] in page.locator("#chat [data-testid='user']").first.inner_text()
+    page.wait_for_selector("#sources .source, #sources .pointer", timeout=30_000)
+
+
 def test_answer_shows_citation_and_highlighted_quote(page):
     ask(page, SEED_Q)
     reply = page.locator("#chat .message.bot, #chat [data-testid='bot']").last
