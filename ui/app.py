@@ -19,8 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.settings import Settings
-from assistant.types import Answer, Filters
+from assistant import Answer, Filters, Settings
 
 from . import render
 from .library import Reindexer, UploadError, remove_document, save_upload, supported_extensions

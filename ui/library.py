@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.settings import Settings
+from assistant import Settings
 
 log = logging.getLogger(__name__)
 

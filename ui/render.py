@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from assistant.types import Answer, Citation, Filters
+from assistant import Answer, Citation, Filters
 
 MARKER = re.compile(r"\[(\d+)\]")
 # One pass: HTML's five plus the characters Markdown, GFM or KaTeX would act on, as entities
