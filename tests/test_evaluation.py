@@ -246,3 +246,20 @@ def test_baseline_on_the_seeds(tmp_path):
     assert r.refusal_rate == 0.0 and r.false_refusal_rate == 0.0
     assert r.citation_validity == 1.0
     assert r.unanswerable and 0.3 < r.recall_at_k <= 1.0
+
+
+@pytest.mark.slow
+def test_eval_cli_with_distractors_prints_json(tmp_path, capsys, monkeypatch):
+    from ui.cli import main
+
+    monkeypatch.delenv("ASSISTANT_LLM", raising=False)
+    lines = QA.read_text(encoding="utf-8").splitlines()
+    picked = [lines[0], lines[15], lines[-1]]  # two answerable, one unanswerable
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    assert main(["eval", str(qa), "--distractors", "4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (report,) = out["reports"]
+    assert report["name"].startswith("assistant / seeds+4 (7 docs)")
+    assert report["metrics"]["questions"] == 3 and report["metrics"]["unanswerable"] == 1
+    assert [r["id"] for r in report["results"]] == [json.loads(x)["id"] for x in picked]
