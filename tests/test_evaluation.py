@@ -195,17 +195,21 @@ def test_table_and_dict_report_the_numbers():
 
 # --- the question set ---------------------------------------------------------------------
 
-def test_question_set_is_well_formed():
-    raw = [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line]
-    qs = load_questions(QA)
-    assert len(qs) == len(raw) >= 48
+DEV = ROOT / "tests" / "eval" / "dev.jsonl"
+
+
+@pytest.mark.parametrize("path, minimum", [(QA, (48, 8, 5)), (DEV, (20, 5, 2))])
+def test_question_set_is_well_formed(path, minimum):
+    raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    qs = load_questions(path)
+    assert len(qs) == len(raw) >= minimum[0]
     assert len({q.id for q in qs}) == len(qs)
     assert all(set(d) == {"id", "question", "history", "answerable", "expected", "source",
                           "evidence"} for d in raw)
     unanswerable = [q for q in qs if not q.answerable]
-    assert len(unanswerable) >= 8
+    assert len(unanswerable) >= minimum[1]
     assert all(q.source is None and not q.expected for q in unanswerable)
-    assert sum(bool(q.history) for q in qs if q.answerable) >= 5
+    assert sum(bool(q.history) for q in qs if q.answerable) >= minimum[2]
     for q in qs:
         if q.answerable:
             assert q.expected and all(e.strip() for e in q.expected), q.id
@@ -216,10 +220,16 @@ def test_question_set_is_well_formed():
     assert {q.source for q in qs if q.answerable} == {p.name for p in CORPUS.iterdir()}
 
 
-def test_evidence_and_expected_facts_are_in_the_cleaned_text():
+def test_dev_set_is_disjoint_from_the_eval_set():
+    # Tuning happens on dev.jsonl; the eval set must stay out of sample.
+    assert not {q.question for q in load_questions(DEV)} & {q.question for q in load_questions(QA)}
+
+
+@pytest.mark.parametrize("path", [QA, DEV])
+def test_evidence_and_expected_facts_are_in_the_cleaned_text(path):
     loaders = pytest.importorskip("ingest.loaders", reason="ingest's loader is not committed yet")
     texts: dict[str, str] = {}
-    for q in load_questions(QA):
+    for q in load_questions(path):
         if not q.answerable:
             continue
         if q.source not in texts:
