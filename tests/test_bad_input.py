@@ -164,10 +164,18 @@ def test_cli_reports_each_bad_file_and_indexes_the_good_ones(tmp_path, bad_corpu
     assert pages == {1}
 
 
-def test_a_file_that_breaks_keeps_its_previous_chunks(tmp_path):
+@pytest.fixture()
+def one_thread():
+    """Small batches on two shared cores: one torch thread beats two (see test_pipeline)."""
     import torch
 
-    torch.set_num_threads(1)  # shared cores: see test_pipeline
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_a_file_that_breaks_keeps_its_previous_chunks(tmp_path, one_thread):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "report.pdf").write_bytes(GOOD_PDF)

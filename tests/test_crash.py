@@ -27,7 +27,9 @@ pytestmark = pytest.mark.slow
 
 SHORT = "000_dee6c97f22f75511.txt"
 LONG = "001_06afa2b095fced14.txt"
-NOTE_TEXT = "Prague Process note\n\nThe meeting took place in Vienna in 2021. Ten states attended.\n"
+NOTE_TEXT = (
+    "Prague Process note\n\nThe meeting took place in Vienna in 2021. Ten states attended.\n"
+)
 FIXED_NS = 1_700_000_000_000_000_000  # every file of the changed corpus gets this mtime
 WRITES = ("upsert", "update", "delete", "add")
 

@@ -24,7 +24,9 @@ SHORT = "000_dee6c97f22f75511.txt"
 LONG = "001_06afa2b095fced14.txt"
 NOTE = "note.txt"
 SOURCES = sorted([SHORT, LONG, NOTE])
-NOTE_TEXT = "Prague Process note\n\nThe meeting took place in Vienna in 2021. Ten states attended.\n"
+NOTE_TEXT = (
+    "Prague Process note\n\nThe meeting took place in Vienna in 2021. Ten states attended.\n"
+)
 LAST_SENTENCE = "provided their support, inputs and feedback"
 
 
