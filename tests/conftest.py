@@ -162,3 +162,25 @@ def chroma_server(tmp_path_factory):
         yield url
     finally:
         stop_process(proc)
+
+
+# --- the seed corpus, ingested once per session ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory, embedder):
+    """Settings of a store holding the three seed reports, ingested once per session from a
+    copy of corpus/ (tests must not change this store; copy it or ingest their own to mutate).
+    """
+    import shutil
+
+    from assistant.settings import Settings
+    from ingest.pipeline import run_ingest
+
+    base = tmp_path_factory.mktemp("seed")
+    corpus = base / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings().with_(corpus_dir=corpus, store_dir=base / "store")
+    report = run_ingest(settings, embedder=embedder, progress=False)
+    assert report.added == len(SEEDS) and not report.failed, report.to_dict()
+    return settings

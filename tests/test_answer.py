@@ -1,0 +1,282 @@
+"""`answer()` over the ingested seeds: the cited source and quoted span, markers, refusals,
+follow-ups, lists, tables, filters; and LLM mode with LangChain's fake chat models."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import fields
+from typing import Any
+
+import pytest
+from langchain_core.language_models.fake_chat_models import (
+    FakeListChatModel,
+    GenericFakeChatModel,
+)
+from langchain_core.messages import AIMessage
+
+from assistant import Answer, Citation, Filters, answer, answer_stream
+from assistant.answering import REFUSAL
+from assistant.store import Store
+
+S001, S004 = "001_06afa2b095fced14.txt", "004_7b05704cdeef6cba.txt"
+COUNT_Q = "How many participants attended the 32nd Senior Officials Meeting?"
+OPENED_Q = "Who opened the 2022 meeting in Istanbul?"
+
+
+@pytest.fixture(scope="module")
+def store(seed_settings):
+    return Store(seed_settings)
+
+
+def assert_well_formed(a: Answer, store: Store) -> None:
+    """Markers are 1..n by first use; every quote is the document's text at its span and lies
+    within its passage, which is itself the document's text at its span."""
+    used = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", a.text)))
+    assert used == list(range(1, len(a.citations) + 1)), a.text
+    assert [c.index for c in a.citations] == used
+    for c in a.citations:
+        doc = store.doc_text(c.source)
+        assert doc is not None, c.source
+        assert c.quote and doc[c.start : c.end] == c.quote
+        assert c.passage_start <= c.start < c.end <= c.passage_end
+        assert doc[c.passage_start : c.passage_end] == c.passage
+        assert c.quote in c.passage
+
+
+def ask(question: str, settings, **kw) -> Answer:
+    return answer(question, settings=settings, **kw)
+
+
+# --- extractive answers -------------------------------------------------------------------
+
+
+def test_count_question_answers_64_from_the_32nd_som_report(seed_settings, store):
+    a = ask(COUNT_Q, seed_settings)
+    assert a.answered and a.mode == "extractive"
+    assert re.search(r"\b64\b", a.text)
+    assert [c.source for c in a.citations] == [S001]
+    assert "64 participants" in a.citations[0].quote
+    assert_well_formed(a, store)
+    assert a.seconds > 0 and "passages in 3 documents" in a.searched
+
+
+@pytest.mark.parametrize(("question", "source", "expected"), [
+    (OPENED_Q, S001, "Savaş Ünlü"),
+    ("What does COLEP stand for?", S001, "Cooperation between Law Enforcement Practitioners"),
+    ("Where was the Prague Process SOM held in December 2010?", S004, "Brussels"),
+    ("How many senior officials attended the online Budapest Process Senior Officials Meeting?",
+     "000_dee6c97f22f75511.txt", "100"),
+])
+def test_answers_cite_the_right_source_and_span(seed_settings, store, question, source, expected):
+    a = ask(question, seed_settings)
+    assert a.answered, (a.text, a.notes)
+    assert expected in a.text
+    assert source in {c.source for c in a.citations}
+    assert any(expected in c.quote for c in a.citations)
+    assert_well_formed(a, store)
+
+
+def test_to_dict_is_json_serialisable_and_complete(seed_settings):
+    a = ask(COUNT_Q, seed_settings)
+    d = a.to_dict()
+    assert json.loads(json.dumps(d, ensure_ascii=False)) == d
+    assert set(d) == {f.name for f in fields(Answer)}
+    assert all(set(c) == {f.name for f in fields(Citation)} for c in d["citations"])
+    assert d["citations"][0]["quote"] == a.citations[0].quote
+
+
+@pytest.mark.parametrize("question", [
+    "How many staff does the Budapest Process Secretariat have?",
+    "Who chaired the 2019 Prague Process ministerial conference?",
+])
+def test_near_misses_are_refused_with_pointers(seed_settings, question):
+    a = ask(question, seed_settings)
+    assert not a.answered, a.text
+    assert a.text == REFUSAL and not re.search(r"\[\d+\]", a.text)
+    assert a.citations == ()
+    assert a.notes and all(n for n in a.notes)  # the reason, in words
+    # Pointers are the closest passages, numbered but quoting nothing: not citations.
+    assert 1 <= len(a.pointers) <= 3
+    assert [p.index for p in a.pointers] == list(range(1, len(a.pointers) + 1))
+    assert all(p.quote == "" and p.passage for p in a.pointers)
+    json.dumps(a.to_dict())
+
+
+def test_follow_up_resolves_his_to_the_earlier_answer(seed_settings, store):
+    first = ask(OPENED_Q, seed_settings)
+    assert first.answered and "Savaş Ünlü" in first.text
+    a = ask("What is his position?", seed_settings, history=[(OPENED_Q, first.text)])
+    assert a.answered, a.notes
+    assert "President" in a.text
+    assert any("Savaş Ünlü" in c.quote for c in a.citations)
+    assert_well_formed(a, store)
+
+
+def test_list_question_returns_the_list_items(seed_settings, store):
+    a = ask("What were the Chairmanship's proposals?", seed_settings)
+    assert a.answered
+    items = [line for line in a.text.splitlines() if line.startswith("- ")]
+    assert len(items) >= 4, a.text
+    assert any("7th ministerial conference" in i for i in items)
+    assert any("Lebanon, Jordan and India" in i for i in items)
+    assert {c.source for c in a.citations} == {S001}
+    assert_well_formed(a, store)
+
+
+def test_table_question_returns_the_budapest_som_row(seed_settings, store):
+    a = ask("What was planned for 30-31 May 2011?", seed_settings)
+    assert a.answered
+    assert [c.source for c in a.citations] == [S004]
+    quote = a.citations[0].quote
+    assert "30-31 May" in quote and "Senior Officials" in quote and "Budapest" in quote
+    assert "Kiev" not in quote and "Poznan" not in quote  # one row, not the table
+    assert_well_formed(a, store)
+
+
+@pytest.mark.parametrize("filters", [Filters(process="Prague Process"),
+                                     {"process": "Prague Process"}])
+def test_process_filter_keeps_the_budapest_report_out(seed_settings, store, filters):
+    a = ask(COUNT_Q, seed_settings, filters=filters)
+    assert S001 not in {c.source for c in a.citations + a.pointers}
+    assert all(c.process == "Prague Process" for c in a.citations + a.pointers)
+    assert "Prague Process" in a.searched
+    if a.answered:
+        assert_well_formed(a, store)
+
+
+def test_source_filter_narrows_to_one_document(seed_settings, store):
+    a = ask(OPENED_Q, seed_settings, filters=Filters(sources=(S004,)))
+    assert {c.source for c in a.citations + a.pointers} <= {S004}
+
+
+@pytest.mark.parametrize("question", ["", "   ", None])
+def test_empty_question_is_handled(seed_settings, question):
+    a = ask(question, seed_settings)
+    assert not a.answered and a.text and a.citations == () and a.pointers == ()
+    json.dumps(a.to_dict())
+
+
+# --- LLM mode with fake chat models ---------------------------------------------------------
+
+
+def numbered_passages(prompt: str) -> dict[int, str]:
+    """The passages of our prompt ("[n] title | date | source\\ntext"), by number."""
+    blocks = re.split(r"^\[(\d+)\] [^\n]*\n", prompt.split("\n\nQuestion:")[0], flags=re.M)
+    return {int(n): text.strip() for n, text in zip(blocks[1::2], blocks[2::2], strict=True)}
+
+
+class ScriptedModel(GenericFakeChatModel):
+    """A fake chat model that writes its answer from the passages it is sent, so it can cite
+    the right numbers whatever the retrieval order."""
+
+    messages: Any = None
+    script: Any = None
+    seen: Any = None
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        passages = numbered_passages(messages[-1].content)
+        self.seen = passages
+        self.messages = iter([AIMessage(self.script(passages))])
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+def with_64(passages: dict[int, str]) -> int:
+    return next(n for n, t in passages.items() if "64 participants" in t)
+
+
+def other_sentence(passages: dict[int, str]) -> tuple[int, str]:
+    """A verbatim sentence of another passage (so the check keeps it)."""
+    n64 = with_64(passages)
+    for n, text in passages.items():
+        for line in text.splitlines():
+            sentence = re.sub(r"^\d+\.\s*", "", line.strip()).split(". ")[0].rstrip(".")
+            if n != n64 and len(sentence.split()) >= 8 and "[" not in sentence:
+                return n, sentence
+    raise AssertionError("no other passage with a sentence")
+
+
+def test_llm_answer_maps_citations_to_the_cited_passages(seed_settings, store):
+    def script(p):
+        m, sentence = other_sentence(p)
+        return (f"{sentence} [{m}]. The 32nd Senior Officials Meeting gathered 64 participants "
+                f"from 32 countries [{with_64(p)}].")
+
+    model = ScriptedModel(script=script)
+    a = ask(COUNT_Q, seed_settings, llm=model)
+    assert a.mode == "llm" and a.answered, a.notes
+    assert "64 participants" in a.text
+    assert re.findall(r"\[\d+\]", a.text) == ["[1]", "[2]"]  # renumbered by first use
+    m, _ = other_sentence(model.seen)
+    assert [c.passage.strip() for c in a.citations] == [model.seen[m], model.seen[with_64(model.seen)]]
+    assert a.citations[1].source == S001 and "64" in a.citations[1].quote
+    assert_well_formed(a, store)
+
+
+def test_llm_citation_of_a_missing_passage_is_removed_and_noted(seed_settings, store):
+    model = ScriptedModel(script=lambda p: "The meeting gathered 64 participants from 32 countries "
+                                           f"[{with_64(p)}][9].")
+    a = ask(COUNT_Q, seed_settings, llm=model)
+    assert len(model.seen) < 9
+    assert a.mode == "llm" and a.answered
+    assert "[9]" not in a.text and re.findall(r"\[\d+\]", a.text) == ["[1]"]
+    assert any("[9]" in n for n in a.notes), a.notes
+    assert [c.source for c in a.citations] == [S001]
+    assert_well_formed(a, store)
+
+
+def test_llm_failure_falls_back_to_the_extractive_answer(seed_settings, store):
+    extractive = ask(COUNT_Q, seed_settings)
+    broken = FakeListChatModel(responses=["The meeting gathered many people"], error_on_chunk_number=3)
+    a = ask(COUNT_Q, seed_settings, llm=broken)
+    assert a.mode == "extractive" and a.answered
+    assert a.text == extractive.text and a.citations == extractive.citations
+    assert any("language model failed" in n for n in a.notes), a.notes
+    assert_well_formed(a, store)
+
+
+def test_answer_stream_yields_partials_then_the_checked_answer(seed_settings, store):
+    model = ScriptedModel(script=lambda p: "The 32nd Senior Officials Meeting gathered 64 "
+                                           f"participants from 32 countries [{with_64(p)}].")
+    items = list(answer_stream(COUNT_Q, settings=seed_settings, llm=model))
+    partial, final = items[:-1], items[-1]
+    assert len(partial) >= 5
+    assert all(p.mode == "llm-partial" and p.citations == () for p in partial)
+    texts = [p.text for p in partial]
+    assert all(b.startswith(a) and len(b) > len(a) for a, b in zip(texts, texts[1:], strict=False))
+    assert final.mode == "llm" and final.answered and final.text.endswith("[1].")
+    assert [c.source for c in final.citations] == [S001]
+    assert_well_formed(final, store)
+
+
+def test_extractive_answer_stream_is_one_item(seed_settings):
+    items = list(answer_stream(COUNT_Q, settings=seed_settings))
+    assert len(items) == 1 and items[0].mode == "extractive"
+
+
+# --- question types -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "noun"), [
+    ("How many participants attended the 32nd Senior Officials Meeting?", "participant"),
+    ("How many staff does the Budapest Process Secretariat have?", "staff"),
+    ("How many countries were represented at the Prague Process SOM in Brussels?", "country"),
+    ("What is the number of meetings held in 2022?", "meet"),
+])
+def test_count_noun(question, noun):
+    from assistant.qtype import count_noun
+
+    assert count_noun(question) == noun
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "qtype.count_noun: the optional word in `how (?:many|much)\\s+(?:\\w+\\s+)??(\\w+)` is lazy, "
+    "so an adjective is taken for the noun ('senior', not 'official'), and cue() then scores "
+    "'two years of virtual Senior Officials' as a count of officials"))
+def test_count_noun_skips_an_adjective():
+    from assistant.qtype import count_noun, cue
+
+    q = "How many senior officials attended the online Budapest Process Senior Officials Meeting?"
+    assert count_noun(q) == "official"
+    assert cue("count", "After two years of virtual Senior Officials Meetings, Senior Officials "
+                        "gathered again in person in Istanbul.", q) < 1.0
