@@ -19,12 +19,14 @@ import numpy as np
 from .index import ChunkIndex, ChunkRow, header_text
 from .qtype import cue, kind_of
 from .retrieval import Hit, QueryPlan
-from .textnorm import STOPWORDS, fold, tokens, words
+from .textnorm import STOPWORDS, fold, stem, tokens, words
 
-# Weights and thresholds, calibrated on tests/eval/qa.jsonl with distractors mixed in
-# (`dialogue-assistant eval --distractors 300`).
-W_DENSE, W_COVER, W_CONTEXT, W_CUE, W_RANK, W_NOVELTY = 0.50, 0.30, 0.10, 0.12, 0.04, 0.8
-MIN_COVERAGE = 0.55       # share of the question's weighted terms the evidence must hold
+# Feature weights and thresholds, calibrated on tests/eval/qa.jsonl with distractors mixed in
+# (`python -m bench.tune_answerer`).
+WEIGHTS = {"dense": 0.50, "coverage": 0.30, "context": 0.15, "cue": 0.25, "rank": 0.04,
+           "repeat": -0.8, "doc": 0.30, "phrase": 0.15, "header": 0.0, "passage": 0.0}
+SUPPORT_MARGIN = 0.08     # how far below the best a candidate may score and still be tried
+MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 MIN_DENSE = 0.20          # the chosen unit's similarity to the question
 WINDOW = 28               # words per window when scoring long units
 QUESTION_WORDS = frozenset("who whom what when where which why how many much does did do is are was "
@@ -32,7 +34,7 @@ QUESTION_WORDS = frozenset("who whom what when where which why how many much doe
 GENERIC = frozenset(tokens("meeting report document documents say mention state said information "
                            "detail details question answer according text passage"))
 # Domain spellings and paraphrases a reader treats as the same word (folded, stemmed).
-ALIASES: dict[str, tuple[str, ...]] = {
+_ALIASES: dict[str, tuple[str, ...]] = {
     "turkey": ("turkiy",), "turkiy": ("turkey",), "kyiv": ("kiev",), "kiev": ("kyiv",),
     "czechia": ("czech",), "russia": ("russian",), "uk": ("kingdom",), "eu": ("european",),
     "email": ("mail",), "attend": ("gather", "participant", "particip"), "people": ("participant",),
@@ -43,13 +45,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "propos": ("proposal", "suggest"), "suggest": ("propos",), "expansion": ("expand",),
     "expand": ("expansion",),
     "lead": ("leadership", "led"), "leader": ("lead", "leadership"),
+    "virtual": ("online",), "online": ("virtual",),
+    "organisation": ("organization",), "organization": ("organisation",),
 }
+ALIASES = {stem(k): tuple(stem(v) for v in vs) for k, vs in _ALIASES.items()}
 # Words the question's type already accounts for ("what does X stand for", "his position").
 TYPE_WORDS = {
     "expansion": frozenset(tokens("stand mean meaning abbreviation acronym full name form")),
     "person": frozenset(tokens("position title role job name person official")),
-    "date": frozenset(tokens("date day year month time")),
-    "place": frozenset(tokens("place city country venue location town")),
+    "date": frozenset(tokens("date day year month time held take place happen")),
+    "place": frozenset(tokens("place city country venue location town held hold take host located")),
     "count": frozenset(tokens("number")),
 }
 
@@ -67,7 +72,9 @@ class Unit:
     coverage: float = 0.0
     context: float = 0.0
     cue: float = 0.0
+    f: dict[str, float] = field(default_factory=dict)
     own_coverage: float = 0.0  # coverage by the unit's own words (an item without its intro)
+    phrase: float = 0.0  # share of the question's word pairs the unit repeats
 
 
 @dataclass
@@ -104,7 +111,9 @@ def focus_term(question: str, kind: str) -> str | None:
     if kind == "count":
         noun = count_noun(question)
         return noun if noun and noun not in STOPWORDS else None
-    m = re.match(r"\s*(?:what|which)\s+([a-z]+)\s+(?:was|were|is|are|did|does|do|has|have|will)\b", fold(question))
+    q = fold(question)
+    m = re.match(r"\s*(?:what|which)\s+([a-z]+)\s+(?:was|were|is|are|did|does|do|has|have|will)\b", q) \
+        or re.match(r"\s*what (?:is|was|are|were) the ([a-z]+) of\b", q)
     if m and m.group(1) not in STOPWORDS and m.group(1) not in QUESTION_WORDS:
         return tokens(m.group(1))[0]
     return None
@@ -137,11 +146,23 @@ def _coverage(terms: dict[str, float], bag: set[str]) -> float:
     return sum(w for t, w in terms.items() if _covered(t, bag)) / total
 
 
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    toks = [t for t in tokens(text) if t not in STOPWORDS]
+    return set(zip(toks, toks[1:], strict=False))
+
+
 def _window_coverage(terms: dict[str, float], text: str) -> float:
     toks = tokens(text)
     if len(toks) <= WINDOW:
         return _coverage(terms, set(toks))
     return max(_coverage(terms, set(toks[i : i + WINDOW])) for i in range(0, len(toks) - WINDOW // 2, WINDOW // 3))
+
+
+def header_tokens(row: ChunkRow) -> set[str]:
+    from .index import acronyms
+
+    text = header_text(row.meta)
+    return set(tokens(text)) | acronyms(text)
 
 
 def unit_text(row: ChunkRow, k: int) -> str:
@@ -189,26 +210,32 @@ def pool(hits: Sequence[Hit], top: int = 8, each: int = 3) -> list[Hit]:
     return chosen
 
 
-def choose(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray) -> Choice:
-    kind = kind_of(plan.question)
-    if not hits:
-        return Choice([], False, 0.0, "nothing matched the question", kind)
+def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray,
+             kind: str) -> tuple[list[Unit], dict[str, float]]:
+    """Every candidate unit with its features (`Unit.f`); also the question's weighted terms."""
     passages = pool(hits)
+    if kind == "expansion":
+        passages += _expansion_rows(plan.question, passages, index)
     rank_of = {h.row: r for r, h in enumerate(passages)}
+    passage_sim = {h.row: h.dense for h in passages}
     units = candidate_units(index, passages)
-    if not units:
-        return Choice([], False, 0.0, "no passage text", kind)
     terms = question_terms(plan, index, kind)
     if plan.follow_up:  # the earlier turn's words count, at a lower weight
         for t in set(tokens(plan.context)):
             if t not in STOPWORDS and t not in terms:
                 terms[t] = 0.3 * index.bm25.idf(t)
-    headers = {h.row: set(tokens(header_text(index.rows[h.row].meta))) for h in passages}
+    headers = {h.row: header_tokens(index.rows[h.row]) for h in passages}
     vec_rows = {h.row: index.rows[h.row].unit_vecs.astype(np.float32) for h in passages}
     # Terms the document's title/date/place/section already match say which document, not
-    # which sentence: a unit is judged on the rest.
+    # which sentence: a unit is judged on the rest, weighted by how much of the question that is.
     residual = {r: {t: w for t, w in terms.items() if not _covered(t, hd)} for r, hd in headers.items()}
+    total = sum(terms.values()) or 1.0
+    share = {r: sum(res.values()) / total for r, res in residual.items()}
+    pairs = _bigrams(plan.question)
     qtoks = set(tokens(plan.question))
+    strict = strict_terms(plan.question)
+    doc_match = {r: (sum(_covered(t, index.doc_bag(index.rows[r].source)) for t in strict) / len(strict)
+                     if strict else 1.0) for r in headers}
     for u in units:
         vecs = vec_rows[u.row]
         u.dense = float(vecs[u.order] @ qvec) if u.order < len(vecs) else 0.0
@@ -217,22 +244,88 @@ def choose(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.nda
             intro = list_intro(index, u.row, u.order)
             if intro:
                 text = unit_text(index.rows[intro[0]], intro[1]) + " " + text
-        u.coverage = _window_coverage(residual[u.row], text)
-        u.own_coverage = _window_coverage(residual[u.row], u.text) if text is not u.text else u.coverage
+        u.coverage = share[u.row] * _window_coverage(residual[u.row], text)
+        u.own_coverage = (share[u.row] * _window_coverage(residual[u.row], u.text)
+                          if text is not u.text else u.coverage)
         u.context = _coverage(terms, set(tokens(text)) | headers[u.row])
+        u.phrase = len(pairs & _bigrams(u.text)) / len(pairs) if pairs else 0.0
         u.cue = cue(kind, u.text, plan.question)
+        if kind == "list" and u.kind in ("item", "row"):
+            u.cue = min(1.0, u.cue + 0.5)
+        elif kind == "definition":  # "What is the Prague Process?": the section about it
+            u.cue = _coverage(terms, set(tokens(index.rows[u.row].meta.get("section", ""))))
         # A unit that only repeats the question's words (a heading, a menu item) answers nothing.
         own = [t for t in tokens(u.text) if t not in STOPWORDS]
         novelty = sum(t not in qtoks for t in own) / max(len(own), 1)
-        u.score = (W_DENSE * u.dense + W_COVER * u.coverage + W_CONTEXT * u.context
-                   + W_CUE * u.cue + W_RANK / (1 + rank_of[u.row]) - W_NOVELTY * max(0.0, 0.5 - novelty))
-    units.sort(key=lambda u: -u.score)
-    best = units[0]
-    chosen = _expand(best, units, kind, index)
+        u.f = {"dense": u.dense, "coverage": u.coverage, "context": u.context, "cue": u.cue,
+               "rank": 1.0 / (1 + rank_of[u.row]), "repeat": max(0.0, 0.5 - novelty),
+               "doc": doc_match[u.row], "phrase": u.phrase,
+               "header": _coverage(terms, headers[u.row]), "passage": passage_sim[u.row]}
+    return units, terms
+
+
+def score(units: list[Unit], weights: dict[str, float] | None = None) -> list[Unit]:
+    """Units best first under a linear score of their features."""
+    weights = weights or WEIGHTS
+    for u in units:
+        u.score = sum(weights.get(k, 0.0) * v for k, v in u.f.items())
+    return sorted(units, key=lambda u: -u.score)
+
+
+def _expansion_rows(question: str, passages: list[Hit], index: ChunkIndex) -> list[Hit]:
+    """Passages of the documents found that spell out the acronym asked about, wherever they
+    are: "What does BMP stand for?" -> the line with "Building Migration Partnerships"."""
+    seen = {h.row for h in passages}
+    sources = {index.rows[h.row].source for h in passages}
+    out = []
+    for acr in re.findall(r"\b[A-Z]{2,}\b", question):
+        for row, _ in index.keyword_search({acr.lower(): 1.0}, 60):
+            r = index.rows[row]
+            if row not in seen and r.source in sources and cue("expansion", r.text, question) >= 0.8:
+                out.append(Hit(row, 0.0))
+                seen.add(row)
+    return out[:5]
+
+
+def choose(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray,
+           weights: dict[str, float] | None = None) -> Choice:
+    """The units to answer with, or a refusal with its reason.
+
+    The best-scoring candidate is taken unless the evidence does not support it; then the next
+    close candidates (within SUPPORT_MARGIN of the best score) are tried before refusing.
+    """
+    kind = kind_of(plan.question)
+    if not hits:
+        return Choice([], False, 0.0, "nothing matched the question", kind)
+    units, terms = features(plan, hits, index, qvec, kind)
+    if not units:
+        return Choice([], False, 0.0, "no passage text", kind)
+    ranked = score(units, weights)
+    first_reason = ""
+    for cand in ranked[:3]:
+        if cand is not ranked[0] and cand.score < ranked[0].score - SUPPORT_MARGIN:
+            break
+        chosen = _expand(cand, ranked, kind, index)
+        answered, reason = support(plan, chosen, index, terms, kind, cand)
+        if answered:
+            return Choice(chosen, True, cand.score, "", kind, ranked[:10])
+        first_reason = first_reason or reason
+    return Choice(_expand(ranked[0], ranked, kind, index), False, ranked[0].score, first_reason,
+                  kind, ranked[:10])
+
+
+def support(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],
+            kind: str, cand: Unit) -> tuple[bool, str]:
+    """Does this evidence answer the question? (specific terms, focus noun, coverage, type)."""
+    from .qtype import REQUIRED_CUE
+
     answered, reason = _supported(plan, chosen, index, terms, kind)
-    if answered and best.dense < MIN_DENSE and best.coverage < 1.0:
-        answered, reason = False, f"closest passage is only {best.dense:.2f} similar to the question"
-    return Choice(chosen, answered, best.score, reason, kind, units[:10])
+    need = REQUIRED_CUE.get(kind)
+    if answered and need and max(cue(kind, u.text, plan.question) for u in chosen) < need:
+        return False, f"the passages found do not state the {kind} asked for"
+    if answered and cand.dense < MIN_DENSE and cand.coverage < 0.5:
+        return False, f"closest passage is only {cand.dense:.2f} similar to the question"
+    return answered, reason
 
 
 def _expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> list[Unit]:
@@ -242,6 +335,8 @@ def _expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> lis
         intro = (best.row, best.order) if is_intro else list_intro(index, best.row, best.order)
         if intro and (is_intro or kind == "list" and _intro_answers(best, intro, index)):
             return _gather_list(index, intro)
+        if not intro and kind == "list":  # a list straight under its heading
+            return _gather_list(index, _first_item(index, best.row, best.order), with_intro=False)
         if intro:
             return [_make_unit(index, *intro, best.score), best]
         return [best]
@@ -264,7 +359,15 @@ def _make_unit(index: ChunkIndex, row_i: int, k: int, score: float) -> Unit:
     return Unit(row_i, s, e, kd, unit_text(index.rows[row_i], k), k, score)
 
 
-def _gather_list(index: ChunkIndex, intro: tuple[int, int], limit: int = 40) -> list[Unit]:
+def _first_item(index: ChunkIndex, row_i: int, k: int) -> tuple[int, int]:
+    row = index.rows[row_i]
+    while k > 0 and row.units[k - 1][2] == "item":
+        k -= 1
+    return row_i, k
+
+
+def _gather_list(index: ChunkIndex, intro: tuple[int, int], limit: int = 40,
+                 with_intro: bool = True) -> list[Unit]:
     """The intro line and every item after it, following the list into the next chunk."""
     row_i, k = intro
     out = [_make_unit(index, row_i, k, 0.0)]
@@ -284,25 +387,41 @@ def _gather_list(index: ChunkIndex, intro: tuple[int, int], limit: int = 40) -> 
     return out
 
 
+CATEGORY = frozenset(tokens("organisation organization country countries institution project city person "
+                           "official body agency ministry state states people thing things one ones"))
+
+
 def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],
                kind: str = "other") -> tuple[bool, str]:
     if not chosen:
         return False, "no evidence"
+    docs: set[str] = set()
+    for u in chosen:
+        docs |= index.doc_bag(index.rows[u.row].source)
+    if plan.follow_up:
+        docs |= set(tokens(plan.context))
+    missing = [t for t in strict_terms(plan.question) if not _covered(t, docs)]
+    if missing:
+        return False, "the documents found do not mention " + ", ".join(sorted(missing))
     bag: set[str] = set()
     for u in chosen:
         bag |= set(tokens(u.text))
         row = index.rows[u.row]
         bag |= set(tokens(header_text(row.meta)))
         bag |= set(row.tokens) if u.kind in ("item", "row") else set()
+    strict_ok = {t for t in strict_terms(plan.question) if _covered(t, docs)}
+    bag |= strict_ok  # names and numbers the document states count wherever it states them
     if plan.follow_up:
-        bag |= set(tokens(plan.context))
-    missing = [t for t in strict_terms(plan.question) if not _covered(t, bag)]
-    if missing:
-        return False, "the documents found do not mention " + ", ".join(sorted(missing))
+        context = {t for t in tokens(plan.context) if t not in STOPWORDS}
+        if context and _coverage({t: 1.0 for t in context}, bag) >= 0.5:
+            return True, ""  # the follow-up stays on the passage the conversation is about
+        bag |= context
     focus = focus_term(plan.question, kind)
-    if focus and not _covered(focus, bag):
+    if focus and focus not in CATEGORY and not _covered(focus, bag):
         return False, f"the documents found say nothing about {focus}"
-    own = {t: w for t, w in terms.items() if w > 0 and t in set(tokens(plan.question))}
+    # Words the corpus never uses are often the asker's paraphrase: they count half.
+    own = {t: w * (0.5 if index.bm25.doc_freq(t) == 0 else 1.0) for t, w in terms.items()
+           if w > 0 and t in set(tokens(plan.question)) and t not in CATEGORY}
     cov = _coverage(own, bag) if own else 1.0
     if cov < MIN_COVERAGE:
         absent = [t for t in own if not _covered(t, bag)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from .textnorm import tokens
 from .types import Filters
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 3
+CACHE_VERSION = 4  # bump whenever tokens() or row_from_record() change
 MONTHS = ("january february march april may june july august september october november "
           "december").split()
 
@@ -58,12 +59,34 @@ def header_text(meta: dict) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
+_CONNECTORS = frozenset(("of", "the", "and", "for", "on", "in", "de"))
+_WORD_RE = re.compile(r"[\w’'-]+")
+
+
+def acronyms(text: str) -> set[str]:
+    """Initials of runs of capitalised words: "Budapest Process" -> "bp"."""
+    out: set[str] = set()
+    run: list[str] = []
+    for w in [*_WORD_RE.findall(text), "."]:
+        if w[:1].isupper():
+            run.append(w[0])
+            continue
+        if w in _CONNECTORS and run:
+            continue
+        for i in range(len(run)):  # every sub-run: '"Co-ordinator" Building Migration Partnerships'
+            for j in range(i + 2, min(len(run), i + 6) + 1):
+                out.add("".join(run[i:j]).lower())
+        run = []
+    return out
+
+
 def row_from_record(cid: str, text: str, meta: dict) -> ChunkRow:
     meta = dict(meta)
     vecs = unpack_vectors(meta.pop("unit_vecs", None)).astype(np.float16)
     units = loads_units(meta.pop("units", None))
+    header = header_text(meta)
     return ChunkRow(cid, meta.get("source", ""), text, meta, units, vecs,
-                    tokens(text) + tokens(header_text(meta)))
+                    tokens(text) + tokens(header) + sorted(acronyms(text) | acronyms(header)))
 
 
 class ChunkIndex:
@@ -75,6 +98,7 @@ class ChunkIndex:
         self._lock = threading.RLock()
         self._by_source: dict[str, tuple[tuple, list[ChunkRow]]] = {}
         self._last_check = 0.0
+        self._doc_bags: dict[str, frozenset[str]] = {}
         self.rows: list[ChunkRow] = []
         self.row_of: dict[str, int] = {}
         self.bm25 = BM25([])
@@ -158,6 +182,7 @@ class ChunkIndex:
     def _rebuild(self) -> None:
         rows = [r for s in sorted(self._by_source) for r in self._by_source[s][1]]
         self.rows = rows
+        self._doc_bags = {}
         self.row_of = {r.id: i for i, r in enumerate(rows)}
         self.bm25 = BM25([r.tokens for r in rows])
         self._years = np.array([int(r.meta.get("year") or 0) for r in rows], dtype=np.int32)
@@ -203,6 +228,19 @@ class ChunkIndex:
             return j
         return None
 
+    def doc_bag(self, source: str) -> frozenset[str]:
+        """Every token of a document (all chunks and its header), plus the acronyms its
+        capitalised phrases spell ("Senior Officials Meeting" -> "som")."""
+        bag = self._doc_bags.get(source)
+        if bag is None:
+            rows = self._by_source.get(source, ((), []))[1]
+            toks: set[str] = set()
+            for r in rows:
+                toks.update(r.tokens)
+                toks.update(acronyms(r.text))
+            bag = self._doc_bags[source] = frozenset(toks)
+        return bag
+
     def processes(self) -> list[str]:
         return sorted({p for p in self._process if p})
 
@@ -212,3 +250,10 @@ class ChunkIndex:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+def refresh(store: Store) -> None:
+    """After an ingest: bring this process's loaded keyword index for `store` up to date."""
+    from .answering import refresh as _refresh
+
+    _refresh(store.settings)

@@ -15,6 +15,7 @@ from .textnorm import fold, stem
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}})?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}|(?:19|20)\d\d|{_MONTH}\b)", re.I)
+_FULL_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}})?\s+{_MONTH}\w*,?\s+(?:19|20)\d\d|{_MONTH}\w*\s+\d{{1,2}},?\s+(?:19|20)\d\d|\b(?:19|20)\d\d-\d\d-\d\d\b", re.I)
 _NUMBER = re.compile(r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"twenty|thirty|forty|fifty|hundred|dozens?)\b", re.I)
 _HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof|H\.E)\.?\s+[A-ZÀ-Ž]")
@@ -33,18 +34,21 @@ def kind_of(question: str) -> str:
         return "count"
     if re.search(r"^when\b|\bwhat (date|day|year|month)\b|\bwhich (date|day|year|month)\b|\bwhen (was|were|did|is|will)\b|\bon what date\b", q):
         return "date"
-    if re.search(r"^where\b|\bwhich (city|country|place|town|venue)\b|\bwhere (was|were|did|is|will)\b|\bin what (city|country|place)\b|\blocation\b", q):
+    if re.search(r"^where\b|\bwhich (city|place|town|venue)\b|\bwhere (was|were|did|is|will)\b|\bin what (city|country|place)\b|\blocation\b", q):
         return "place"
     if re.search(r"^(who|whom)\b|\bwho (was|were|is|opened|chaired|closed|led|hosted)\b|\bwhich (person|official|minister)\b|\bwhat is (his|her) (name|position|title|role|job)\b|\bposition\b|\btitle of\b", q):
         return "person"
-    if re.search(r"^(which|list|name)\b|\bwhat (were|are) the\b|\bwhich \w+ (were|are|was|did)\b|\bwhat \w+ (were|are)\b", q):
+    if re.search(r"^(which|list|name)\b|\bwhat (were|are) the\b|\bwhich \w+ (were|are|was|did)\b|\bwhat \w+ (were|are)\b", q) \
+            or re.search(r"^(what|which) (\w+ )?\w{3,}[^s'u]s\b", q):
         return "list"
+    if re.fullmatch(r"(what|who) (is|are|was|were) (the )?[\w’' -]+\??", q):
+        return "definition"
     return "other"
 
 
 def count_noun(question: str) -> str | None:
     """The noun a "how many" question counts: "How many participants ..." -> "participant"."""
-    m = re.search(r"\bhow many\s+(?:\w+\s+)??(\w+)|\bnumber of\s+(\w+)", fold(question))
+    m = re.search(r"\bhow (?:many|much)\s+(?:\w+\s+)??(\w+)|\bnumber of\s+(\w+)", fold(question))
     if not m:
         return None
     return stem(m.group(1) or m.group(2))
@@ -54,18 +58,27 @@ def cue(kind: str, text: str, question: str = "") -> float:
     """0..1: how much `text` looks like the kind of answer the question wants."""
     if kind == "count":
         noun = count_noun(question)
-        nums = [m for m in _NUMBER.finditer(text) if not re.fullmatch(r"(19|20)\d\d", m.group(0))]
+        # Not years, not a point's number ("10. On the ..."), not a day of a date.
+        body = re.sub(r"^\s*\d+\.\s", "", text)
+        body = _DATE.sub(" ", body)
+        nums = list(_NUMBER.finditer(body))
         if not nums:
             return 0.0
         if noun:
-            folded = fold(text)
+            from .extractive import ALIASES
+
+            wanted = {noun, *ALIASES.get(noun, ())}
+            folded = fold(body)
             for m in nums:
                 after = re.findall(r"[a-z]+", folded[m.end(): m.end() + 60])[:4]
-                if any(stem(w) == noun for w in after):
+                if any(stem(w) in wanted for w in after):
                     return 1.0
+            return 0.3
         return 0.5
     if kind == "date":
-        return 1.0 if _DATE.search(text) else 0.0
+        if _FULL_DATE.search(text):
+            return 1.0
+        return 0.8 if _DATE.search(text) and re.search(_MONTH, text, re.I) else 0.5 if _DATE.search(text) else 0.0
     if kind == "person":
         if _HONORIFIC.search(text):
             return 1.0
@@ -77,12 +90,40 @@ def cue(kind: str, text: str, question: str = "") -> float:
             return 1.0
         return 0.7 if " | " in text and _PROPER.search(text.split(" | ")[-1]) else 0.0
     if kind == "expansion":
+        from .index import acronyms
+
         for a in re.findall(r"\b[A-Z]{2,}\b", question):
             if re.search(rf"\(\s*{re.escape(a)}\s*\)", text) or re.search(rf"\b{re.escape(a)}\b\s*\(", text):
                 return 1.0
+            if a.lower() in acronyms(text):
+                return 0.8
         return 0.0
     if kind == "list":
-        asked = {fold(w) for w in re.findall(r"\w+", question)}
-        names = {m.group(0) for m in _PROPER.finditer(text) if fold(m.group(0)) not in asked}
+        if re.search(r"\bcountr(y|ies)\b|\bstates?\b", fold(question)):
+            from .gazetteer import countries_in
+
+            named = countries_in(text) - countries_in(question)
+            return 1.0 if len(named) >= 2 else 0.6 if named else 0.0
+        asked = {stem(fold(w)) for w in re.findall(r"\w+", question)}
+        names = {m.group(0) for m in _PROPER.finditer(text) if stem(fold(m.group(0))) not in asked}
         return 1.0 if len(names) >= 2 else 0.5 if names else 0.0
     return 0.0
+
+
+# Minimum cue the chosen evidence must reach for a typed question to be answered.
+REQUIRED_CUE = {"count": 0.5, "date": 0.5, "place": 0.7, "person": 0.4, "expansion": 0.8}
+
+
+def normalise_dates(question: str) -> str:
+    """Write numeric dates as words so they match the reports: 1/12/2022 -> 1 December 2022."""
+    months = ("January February March April May June July August September October November "
+              "December").split()
+
+    def repl(m: re.Match) -> str:
+        d, mo, y = int(m.group(1)), int(m.group(2)), m.group(3)
+        if not 1 <= mo <= 12 and 1 <= d <= 12:
+            d, mo = mo, d
+        return f"{d} {months[mo - 1]} {y}" if 1 <= mo <= 12 else m.group(0)
+
+    question = re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: f"{m.group(3)}/{m.group(2)}/{m.group(1)}", question)
+    return re.sub(r"\b(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d\d)\b", repl, question)

@@ -62,6 +62,9 @@ def is_follow_up(question: str) -> bool:
 
 def plan_query(question: str, history: Sequence[tuple[str, str]] = ()) -> QueryPlan:
     """Turn a question (and the conversation) into what the retrievers search for."""
+    from .qtype import normalise_dates
+
+    question = normalise_dates(question)
     kw: dict[str, float] = {}
     for t in tokens(question):
         if t not in STOPWORDS:

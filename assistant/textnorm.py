@@ -51,6 +51,10 @@ def stem(word: str) -> str:
         word = word[:-3]
     elif word.endswith("ed") and len(word) >= 5:
         word = word[:-2]
+    else:
+        return word[:-1] if word.endswith("e") and len(word) > 4 else word
+    if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]  # "committed" -> "commit"
     # "endorse", "endorsed", "endorses" share one stem.
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
