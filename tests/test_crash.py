@@ -183,13 +183,14 @@ def _kill_point(log: list[str], which: str) -> int:
         return log.index("chunks.upsert") + 1
     if which == "kept chunks moved":  # offsets of kept chunks updated, stale ones not deleted
         return log.index("chunks.update") + 1
-    if which == "mid new file":  # the added file has some of its chunks
-        return len(log) - 2
+    if which == "mid embedding":  # some embedding batches written, not all
+        upserts = [i for i, name in enumerate(log) if name == "chunks.upsert"]
+        return upserts[-2] + 1
     raise ValueError(which)
 
 
 @pytest.mark.parametrize(
-    "which", ["removal half done", "first new chunk", "kept chunks moved", "mid new file"]
+    "which", ["removal half done", "first new chunk", "kept chunks moved", "mid embedding"]
 )
 def test_sigkill_mid_ingest_then_rerun_equals_full_build(tmp_path, scenario, which):
     corpus, base, log, reference = scenario
@@ -222,8 +223,8 @@ def test_sigkill_during_full_rebuild_then_incremental_run_completes_it(tmp_path,
     assert snapshot(store) == reference
 
 
-def test_sigkill_of_the_cli_after_its_first_file(tmp_path, scenario):
-    """The real console entry point, killed from outside once it reports progress."""
+def test_sigkill_of_the_cli_mid_embedding(tmp_path, scenario):
+    """The real console entry point, killed from outside once it reports embedding progress."""
     corpus, base, _, reference = scenario
     store_dir = tmp_path / "store"
     shutil.copytree(base, store_dir)
@@ -237,7 +238,7 @@ def test_sigkill_of_the_cli_after_its_first_file(tmp_path, scenario):
     try:
         for line in proc.stderr:
             seen.append(line)
-            if "ingest.pipeline: indexed" in line:
+            if "ingest.pipeline: embedded 2/" in line:
                 proc.send_signal(signal.SIGKILL)
                 break
     finally:

@@ -1,0 +1,315 @@
+"""Write changed files to the store under the PENDING/DONE protocol, a group of files at a time.
+
+Each Chroma write costs ~50 ms whatever its size, so files are prepared one by one (hash, load,
+chunk: no store writes) and committed in groups of up to `GROUP_CHUNKS` chunks:
+
+1. one write marks every file of the group PENDING (with its new fingerprint and text);
+2. chunks the store lacks are embedded, `embed_batch` at a time across the group's files, and
+   each batch is upserted as it comes; kept chunks get their new offsets;
+3. the group's stale chunks are deleted;
+4. one write marks the group DONE.
+
+A kill anywhere leaves PENDING records, which the next run redoes. An embedding or store
+error before step 3 rolls the group back (new chunks deleted, previous records restored) and
+retries its files one by one, so only the broken file fails and its old chunks stay.
+
+    >>> indexer = Indexer(settings, store, embedder, report, on_done=print)
+    >>> for f in files: indexer.add(f, records.get(f.source))
+    >>> indexer.flush()
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.settings import Settings
+from assistant.store import DONE, PENDING, Store, batched, iter_collection, pack_vectors
+
+from .model import Chunk, EmptyDocument, LoadError, ParsedDocument
+from .records import (
+    chunk_id,
+    chunk_metadata,
+    doc_metadata,
+    file_fingerprint,
+    remove_sources,
+)
+from .report import IngestReport
+from .walk import FileEntry
+
+log = logging.getLogger("ingest.pipeline")
+
+GROUP_CHUNKS = 256  # chunks per group commit
+GROUP_FILES = 64  # files per group commit
+WRITE_BATCH = 500  # records per metadata update / delete call
+
+
+@dataclass
+class Prepared:
+    """A changed file, loaded and chunked, not yet written."""
+
+    f: FileEntry
+    record: dict | None
+    doc: ParsedDocument
+    fingerprint: str
+    chunks: list[Chunk]
+    texts: list[str]  # what gets embedded (header + chunk text)
+    ids: list[str]
+    metas: list[dict]
+
+
+class RolledBack(Exception):
+    """The group's writes were undone; `__cause__` is the error."""
+
+
+class Indexer:
+    """Prepares files one at a time and commits them in groups; records outcomes in `report`.
+    `on_done(source)` is called once per file whose outcome is final."""
+
+    def __init__(self, settings: Settings, store: Store, embedder, report: IngestReport,
+                 on_done: Callable[[str], None] = lambda source: None):
+        self.settings = settings
+        self.store = store
+        self._embedder = embedder
+        self.report = report
+        self.on_done = on_done
+        self.max_bytes = int(settings.max_file_mb * 1024 * 1024)
+        self.batch = max(1, int(settings.embed_batch))
+        self.group: list[Prepared] = []
+        self.touched: list[tuple[str, dict]] = []
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from assistant.embeddings import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    # --- per file -----------------------------------------------------------------------------
+
+    def add(self, f: FileEntry, record: dict | None) -> None:
+        """Look at one file whose stat differs from its record (or that has none)."""
+        try:
+            prepared = self._prepare(f, record)
+        except EmptyDocument as exc:
+            self.report.skipped += 1
+            log.info("skipped %s: %s", f.source, exc.problem)
+            if record is not None:  # it had text before; a full build would not hold it now
+                self._remove(f.source)
+            prepared = None
+        except LoadError as exc:
+            self._fail(f.source, exc.problem)
+            prepared = None
+        except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the run
+            self._fail(f.source, describe(exc))
+            prepared = None
+        if prepared is None:
+            self.on_done(f.source)
+            return
+        self.group.append(prepared)
+        if sum(len(p.ids) for p in self.group) >= GROUP_CHUNKS or len(self.group) >= GROUP_FILES:
+            self.flush()
+
+    def _prepare(self, f: FileEntry, record: dict | None) -> Prepared | None:
+        from .chunking import chunk_document, embedding_text
+        from .loaders import load
+
+        if f.size > self.max_bytes:
+            raise LoadError(
+                f.source,
+                f"{f.size / 1048576:.1f} MB is over the {self.settings.max_file_mb:g} MB limit "
+                "(ASSISTANT_MAX_FILE_MB)",
+            )
+        fingerprint = file_fingerprint(f.path)
+        if record is not None and record.get("status") == DONE:
+            if record.get("fingerprint") == fingerprint:
+                # Touched, not changed: remember the new stat so the next run skips the hash.
+                self.touched.append((f.source, {**record, "size": f.size, "mtime_ns": f.mtime_ns}))
+                self.report.unchanged += 1
+                return None
+        doc = load(f.path, f.source, max_bytes=self.max_bytes)
+        for warning in doc.warnings:
+            log.warning("%s: %s", f.source, warning)
+        # Budget chunks in the model's own word pieces: it truncates at 256 of them.
+        count = getattr(self.embedder, "count_tokens", None)
+        chunks = chunk_document(doc, count_tokens=count)
+        if not chunks:
+            raise EmptyDocument(f.source, "no text to index")
+        texts = [embedding_text(doc, c, count_tokens=count) for c in chunks]
+        return Prepared(
+            f=f, record=record, doc=doc, fingerprint=fingerprint, chunks=chunks, texts=texts,
+            ids=[chunk_id(f.source, c.index, t) for c, t in zip(chunks, texts, strict=True)],
+            metas=[chunk_metadata(doc, c, fingerprint, len(chunks)) for c in chunks],
+        )
+
+    # --- per group ----------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Commit the pending group (and remembered stats of touched files)."""
+        group, self.group = self.group, []
+        touched, self.touched = self.touched, []
+        for part in batched(touched, WRITE_BATCH):
+            try:
+                self.store.docs.update(ids=[s for s, _ in part], metadatas=[m for _, m in part])
+            except Exception as exc:  # noqa: BLE001 - only costs a re-hash next run
+                log.warning("could not record new file times: %s", describe(exc))
+        if not group:
+            return
+        try:
+            self._commit(group)
+        except RolledBack as exc:
+            if len(group) == 1:
+                self._fail(group[0].f.source, describe(exc.__cause__ or exc))
+            else:  # find the file that breaks: retry them one by one
+                log.debug("group of %d rolled back (%s); retrying file by file",
+                          len(group), describe(exc.__cause__ or exc))
+                for p in group:
+                    self._commit_alone(p)
+                return
+        except Exception as exc:  # noqa: BLE001 - records stay PENDING: redone next run
+            for p in group:
+                self._fail(p.f.source, f"{describe(exc)} (left pending; the next run redoes it)")
+        for p in group:
+            self.on_done(p.f.source)
+
+    def _commit_alone(self, p: Prepared) -> None:
+        try:
+            self._commit([p])
+        except RolledBack as exc:
+            self._fail(p.f.source, describe(exc.__cause__ or exc))
+        except Exception as exc:  # noqa: BLE001
+            self._fail(p.f.source, f"{describe(exc)} (left pending; the next run redoes it)")
+        self.on_done(p.f.source)
+
+    def _commit(self, group: list[Prepared]) -> None:
+        sources = [p.f.source for p in group]
+        previous = self._texts([p.f.source for p in group if p.record is not None])
+        # (1) PENDING before any chunk is touched: a crash from here on is redone next run.
+        self._write_docs(group, PENDING)
+        existing = {
+            cid: meta
+            for ids, metas, _ in iter_collection(
+                self.store.chunks, include=["metadatas"], where={"source": {"$in": sources}}
+            )
+            for cid, meta in zip(ids, metas, strict=True)
+        }
+        todo = [(p, k) for p in group for k, cid in enumerate(p.ids) if cid not in existing]
+        written: list[str] = []
+        try:
+            # (2) embed and write only the chunks the store does not hold yet.
+            for part in batched(todo, self.batch):
+                self._embed_and_write(part)
+                written.extend(p.ids[k] for p, k in part)
+                log.debug("embedded %d/%d chunks", len(written), len(todo))
+        except Exception as exc:
+            if self._roll_back(group, written, previous):
+                raise RolledBack() from exc
+            raise
+        # Kept chunks keep their vectors; their offsets, n_chunks and fingerprint may move.
+        moved = []
+        for p in group:
+            for cid, meta in zip(p.ids, p.metas, strict=True):
+                if cid in existing:
+                    meta = {**meta, "unit_vecs": existing[cid].get("unit_vecs", "")}
+                    if meta != existing[cid]:
+                        moved.append((cid, meta))
+        for part in batched(moved, WRITE_BATCH):
+            self.store.chunks.update(ids=[c for c, _ in part], metadatas=[m for _, m in part])
+        # (3) the group's stale chunks go.
+        keep = {cid for p in group for cid in p.ids}
+        stale = sorted(cid for cid in existing if cid not in keep)
+        for part in batched(stale, WRITE_BATCH):
+            self.store.chunks.delete(ids=part)
+        # (4) DONE.
+        self._write_docs(group, DONE)
+        fresh = set(written)
+        for p in group:
+            new = sum(cid in fresh for cid in p.ids)
+            self.report.chunks_embedded += new
+            if p.record is None:
+                self.report.added += 1
+            else:
+                self.report.updated += 1
+            log.debug("indexed %s: %d chunks, %d embedded", p.f.source, len(p.ids), new)
+
+    def _embed_and_write(self, part: list[tuple[Prepared, int]]) -> None:
+        texts, spans = [], []
+        for p, k in part:
+            chunk, text = p.chunks[k], p.texts[k]
+            shift = header_length(text, chunk.text) - chunk.start
+            texts.append(text)
+            spans.append([(u.start + shift, u.end + shift) for u in chunk.units])
+        vecs, unit_vecs = self.embedder.encode_with_units(texts, spans, batch_size=self.batch)
+        self.store.chunks.upsert(
+            ids=[p.ids[k] for p, k in part],
+            embeddings=[v.tolist() for v in vecs],
+            documents=[p.chunks[k].text for p, k in part],
+            metadatas=[
+                {**p.metas[k], "unit_vecs": pack_vectors(uv) if len(uv) else ""}
+                for (p, k), uv in zip(part, unit_vecs, strict=True)
+            ],
+        )
+
+    def _write_docs(self, group: list[Prepared], status: str) -> None:
+        self.store.docs.upsert(
+            ids=[p.f.source for p in group],
+            documents=[p.doc.text for p in group],
+            embeddings=[[1.0] for _ in group],
+            metadatas=[doc_metadata(p.doc, p.f, p.fingerprint, len(p.ids), status) for p in group],
+        )
+
+    def _texts(self, sources: list[str]) -> dict[str, str]:
+        if not sources:
+            return {}
+        got = self.store.docs.get(ids=sources, include=["documents"])
+        return dict(zip(got["ids"], got.get("documents") or [], strict=True))
+
+    def _roll_back(self, group: list[Prepared], written: list[str],
+                   previous: dict[str, str]) -> bool:
+        """Undo a group's writes: its new chunks go, previous records come back. False when
+        that fails too (the PENDING records then make the next run redo the files)."""
+        try:
+            for part in batched(written, WRITE_BATCH):
+                self.store.chunks.delete(ids=part)
+            new = [p.f.source for p in group if p.record is None]
+            old = [p for p in group if p.record is not None]
+            if new:
+                self.store.docs.delete(ids=new)
+            if old:
+                self.store.docs.upsert(
+                    ids=[p.f.source for p in old],
+                    documents=[previous.get(p.f.source, "") for p in old],
+                    embeddings=[[1.0] for _ in old],
+                    metadatas=[p.record for p in old],
+                )
+            return True
+        except Exception as exc:  # noqa: BLE001 - keep the original error
+            log.error("roll-back failed (%s); the next run redoes these files", describe(exc))
+            return False
+
+    def _remove(self, source: str) -> None:
+        try:
+            remove_sources(self.store, [source])
+            self.report.removed += 1
+        except Exception as exc:  # noqa: BLE001
+            self._fail(source, f"could not remove from the store: {describe(exc)}")
+
+    def _fail(self, source: str, error: str) -> None:
+        self.report.fail(source, error)
+        log.error("failed %s: %s", source, error)
+
+
+def header_length(embedded: str, chunk_text: str) -> int:
+    """Characters before the chunk text in its embedding text (title, date, place header)."""
+    if embedded.endswith(chunk_text):
+        return len(embedded) - len(chunk_text)
+    return max(embedded.find(chunk_text), 0)
+
+
+def describe(exc: BaseException) -> str:
+    """One line: the exception type and the first line of its message."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
