@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .extractive import Choice, Unit, choose
+from .extractive import Choice, Unit, choose, rerank
 from .index import ChunkIndex, ChunkRow
 from .retrieval import HybridSearcher, QueryPlan, plan_query
 from .settings import Settings
@@ -125,11 +125,17 @@ def compose(question: str, choice: Choice, index: ChunkIndex) -> tuple[str, tupl
 
 def search(question: str, *, k: int = 5, history: History = (), filters: Filters | dict | None = None,
            settings: Settings | None = None) -> tuple[Citation, ...]:
-    """The top-k passages for a question (hybrid dense + keyword), as passage-level citations."""
+    """The top-k passages for a question, as passage-level citations (`quote` empty).
+
+    Hybrid dense + keyword search, fused by rank; the fused top passages are then reordered by
+    their best sentence, item or row under the answerer's scoring (a reranker that needs no
+    cross-encoder weights)."""
     res = resources(settings)
     plan = plan_query(question, tuple(history))
-    hits = res.searcher.search(plan, k=k, filters=Filters.coerce(filters))
-    return tuple(_pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits, start=1))
+    qvec = res.embedder.encode([plan.dense_text])[0]
+    hits = res.searcher.search(plan, k=0, filters=Filters.coerce(filters), query_vec=qvec)
+    hits = rerank(plan, hits, res.index, np.asarray(qvec, dtype=np.float32))
+    return tuple(_pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits[:k], start=1))
 
 
 def answer(question: str, *, history: History = (), filters: Filters | dict | None = None,

@@ -287,6 +287,19 @@ def _expansion_rows(question: str, passages: list[Hit], index: ChunkIndex) -> li
     return out[:5]
 
 
+def rerank(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray) -> list[Hit]:
+    """Hits reordered: the pooled passages by their best unit's score, then the rest as fused."""
+    if not hits:
+        return []
+    units, _ = features(plan, hits, index, qvec, kind_of(plan.question))
+    best: dict[int, float] = {}
+    for u in score(units):
+        best.setdefault(u.row, u.score)
+    by_row = {h.row: h for h in hits}
+    head = [by_row[r] for r in sorted(best, key=lambda r: -best[r]) if r in by_row]
+    return head + [h for h in hits if h.row not in best]
+
+
 def choose(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray,
            weights: dict[str, float] | None = None) -> Choice:
     """The units to answer with, or a refusal with its reason.

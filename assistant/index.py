@@ -27,7 +27,8 @@ from .textnorm import tokens
 from .types import Filters
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 4  # bump whenever tokens() or row_from_record() change
+HEADER_WEIGHT = 1.0
+CACHE_VERSION = 5  # bump whenever tokens() or row_from_record() change
 MONTHS = ("january february march april may june july august september october november "
           "december").split()
 
@@ -40,7 +41,8 @@ class ChunkRow:
     meta: dict
     units: list[tuple[int, int, str]]
     unit_vecs: np.ndarray  # float16, one row per unit
-    tokens: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)  # the chunk's own words (and acronyms)
+    head_tokens: list[str] = field(default_factory=list)  # its document's title, date, place
 
     @property
     def start(self) -> int:
@@ -86,7 +88,7 @@ def row_from_record(cid: str, text: str, meta: dict) -> ChunkRow:
     units = loads_units(meta.pop("units", None))
     header = header_text(meta)
     return ChunkRow(cid, meta.get("source", ""), text, meta, units, vecs,
-                    tokens(text) + tokens(header) + sorted(acronyms(text) | acronyms(header)))
+                    tokens(text) + sorted(acronyms(text)), tokens(header) + sorted(acronyms(header)))
 
 
 class ChunkIndex:
@@ -102,6 +104,7 @@ class ChunkIndex:
         self.rows: list[ChunkRow] = []
         self.row_of: dict[str, int] = {}
         self.bm25 = BM25([])
+        self.bm25_head = BM25([])
         self._years = np.zeros(0, dtype=np.int32)
         self._process: np.ndarray = np.zeros(0, dtype=object)
         self._source: np.ndarray = np.zeros(0, dtype=object)
@@ -185,6 +188,7 @@ class ChunkIndex:
         self._doc_bags = {}
         self.row_of = {r.id: i for i, r in enumerate(rows)}
         self.bm25 = BM25([r.tokens for r in rows])
+        self.bm25_head = BM25([r.head_tokens for r in rows])
         self._years = np.array([int(r.meta.get("year") or 0) for r in rows], dtype=np.int32)
         self._process = np.array([r.meta.get("process", "") for r in rows], dtype=object)
         self._source = np.array([r.source for r in rows], dtype=object)
@@ -211,7 +215,9 @@ class ChunkIndex:
         filters = filters or Filters()
         if not self.rows:
             return []
-        scores = self.bm25.scores(query)
+        # BM25F-like: the document's title/date/place count, but less than the chunk's own words,
+        # or every chunk of a report whose title matches would outrank the one that answers.
+        scores = self.bm25.scores(query) + HEADER_WEIGHT * self.bm25_head.scores(query)
         m = self.mask(filters)
         if m is not None:
             scores = np.where(m, scores, 0.0)
@@ -237,6 +243,7 @@ class ChunkIndex:
             toks: set[str] = set()
             for r in rows:
                 toks.update(r.tokens)
+                toks.update(r.head_tokens)
                 toks.update(acronyms(r.text))
             bag = self._doc_bags[source] = frozenset(toks)
         return bag

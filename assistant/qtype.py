@@ -47,11 +47,17 @@ def kind_of(question: str) -> str:
 
 
 def count_noun(question: str) -> str | None:
-    """The noun a "how many" question counts: "How many participants ..." -> "participant"."""
-    m = re.search(r"\bhow (?:many|much)\s+(?:\w+\s+)??(\w+)|\bnumber of\s+(\w+)", fold(question))
+    """The noun a "how many" question counts: "How many senior officials ..." -> "official"."""
+    m = re.search(r"\bhow (?:many|much)\s+(\w+)(?:\s+(\w+))?|\bnumber of\s+(\w+)(?:\s+(\w+))?", fold(question))
     if not m:
         return None
-    return stem(m.group(1) or m.group(2))
+    first, second = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    from .textnorm import STOPWORDS
+
+    # "senior officials attended" -> "officials"; "staff does" / "people attended" -> the first.
+    if second and second not in STOPWORDS and not second.endswith(("ed", "ing")):
+        return stem(second)
+    return stem(first)
 
 
 def cue(kind: str, text: str, question: str = "") -> float:

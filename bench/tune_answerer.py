@@ -124,7 +124,10 @@ def pairwise_fit(prepared: list[dict], scale: float) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--qa", type=Path, default=ROOT / "tests/eval/qa.jsonl")
+    ap.add_argument("--qa", type=Path, default=ROOT / "tests/eval/dev.jsonl",
+                    help="questions to tune on (default: the dev set, kept apart from the eval set)")
+    ap.add_argument("--holdout", type=Path, default=ROOT / "tests/eval/qa.jsonl",
+                    help="questions only reported on, never tuned on")
     ap.add_argument("--distractors", type=int, default=0)
     ap.add_argument("--trials", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
@@ -133,9 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = build(ROOT / "corpus", args.distractors, Path(tmp))
         prepared = prepare(questions, settings)
+        held = prepare(load_questions(args.holdout), settings) if args.holdout else []
     w0 = np.array([WEIGHTS[k] for k in KEYS])
     best_w, best = w0, accuracy(prepared, w0)
     print(f"current weights: {best:.1%}", file=sys.stderr)
+    if args.trials == 0:
+        print(f"held-out: {accuracy(held, w0):.1%}" if held else "")
+        return 0
     fitted = pairwise_fit(prepared, scale=float(np.abs(w0).sum()))
     acc = accuracy(prepared, fitted)
     print(f"pairwise fit: {acc:.1%}", file=sys.stderr)
@@ -150,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         if acc > best:
             best_w, best = w, acc
             print(f"  {acc:.1%}", file=sys.stderr)
-    print(f"best: {best:.1%}")
+    print(f"best: {best:.1%} on {args.qa.name}")
+    if held:
+        print(f"held-out {args.holdout.name}: current {accuracy(held, w0):.1%}, best {accuracy(held, best_w):.1%}")
     print("WEIGHTS = {" + ", ".join(f'"{k}": {v:.3f}' for k, v in zip(KEYS, best_w, strict=True)) + "}")
     return 0
 
