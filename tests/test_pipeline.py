@@ -316,3 +316,42 @@ def test_missing_corpus_is_an_error_not_an_empty_index(tmp_path, corpus, embedde
     with pytest.raises(IngestError, match="corpus folder not found"):
         run_ingest(settings.with_(corpus_dir=tmp_path / "nope"), progress=False)
     assert len(Store(settings).doc_records()) == 3
+
+
+class StubVectors:
+    """Random unit vectors: only for building a large store fast. The run that is measured
+    gets `NoModel`, which proves it embeds nothing."""
+
+    calls = 0
+
+    def encode_with_units(self, texts, spans, batch_size=32):
+        rng = np.random.default_rng(len(texts))
+        vecs = rng.normal(size=(len(texts), 384)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        return vecs, [np.repeat(vecs[i : i + 1], len(s), axis=0) for i, s in enumerate(spans)]
+
+
+class NoModel:
+    def encode_with_units(self, *args, **kwargs):
+        raise AssertionError("a no-change run must not embed")
+
+
+@pytest.mark.slow
+def test_no_change_reindex_of_1000_documents_is_fast(tmp_path):
+    seeds = [(ROOT / "corpus" / name).read_text(encoding="utf-8")[:1200] for name in
+             ("000_dee6c97f22f75511.txt", "001_06afa2b095fced14.txt", "004_7b05704cdeef6cba.txt")]
+    corpus = tmp_path / "corpus"
+    for k in range(1000):
+        folder = corpus / f"batch{k // 100}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"report_{k:04d}.txt").write_text(
+            seeds[k % 3] + f"\n\nArchived copy {k} of the report.\n", encoding="utf-8")
+    settings = make_settings(tmp_path, corpus)
+    store = Store(settings)
+    built = run_ingest(settings, store=store, embedder=StubVectors(), progress=False)
+    assert built.added == 1000 and built.failed == []
+
+    report = run_ingest(settings, store=store, embedder=NoModel(), progress=False)
+    assert report.unchanged == 1000 and report.chunks_total == built.chunks_total
+    print(f"no-change reindex of 1000 documents: {report.seconds:.3f} s")
+    assert report.seconds < 2.0
