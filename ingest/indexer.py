@@ -196,6 +196,7 @@ class Indexer:
             for cid, meta in zip(ids, metas, strict=True)
         }
         todo = [(p, k) for p in group for k, cid in enumerate(p.ids) if cid not in existing]
+        todo.sort(key=lambda pk: len(pk[0].texts[pk[1]]))  # like lengths per batch: less padding
         written: list[str] = []
         try:
             # (2) embed and write only the chunks the store does not hold yet.

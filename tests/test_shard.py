@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from assistant.settings import ROOT, Settings
-from assistant.store import Store
+from assistant.store import Store, unpack_vectors
 from ingest.cli import parse_shard
 from ingest.pipeline import run_ingest, shard_of
 
@@ -96,7 +96,12 @@ def test_two_shard_processes_equal_one_full_ingest(tmp_path, corpus, chroma_serv
     for cid, (text, meta, vec) in b_chunks.items():
         got_text, got_meta, got_vec = a_chunks[cid]
         assert got_text == text
-        assert got_meta == meta  # unit vectors included: batches are per file, so identical
+        # Exact, except the packed float16 unit vectors: ingest batches chunks across files, so
+        # a shard's batches differ from a full run's and the last bits of a vector may too.
+        assert {k: v for k, v in got_meta.items() if k != "unit_vecs"} == {
+            k: v for k, v in meta.items() if k != "unit_vecs"}
+        np.testing.assert_allclose(unpack_vectors(got_meta["unit_vecs"]),
+                                   unpack_vectors(meta["unit_vecs"]), atol=2e-3)
         np.testing.assert_allclose(got_vec, vec, atol=1e-5)
     assert a_docs == b_docs
 
