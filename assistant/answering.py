@@ -131,9 +131,10 @@ def search(question: str, *, k: int = 5, history: History = (), filters: Filters
     their best sentence, item or row under the answerer's scoring (a reranker that needs no
     cross-encoder weights)."""
     res = resources(settings)
-    plan = plan_query(question, tuple(history))
+    filt = Filters.coerce(filters)
+    plan = res.searcher.with_prior(plan_query(question, tuple(history)), filt, tuple(history))
     qvec = res.embedder.encode([plan.dense_text])[0]
-    hits = res.searcher.search(plan, k=0, filters=Filters.coerce(filters), query_vec=qvec)
+    hits = res.searcher.search(plan, k=0, filters=filt, query_vec=qvec)
     hits = rerank(plan, hits, res.index, np.asarray(qvec, dtype=np.float32))
     return tuple(_pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits[:k], start=1))
 
@@ -170,9 +171,10 @@ def answer_stream(question: str, *, history: History = (), filters: Filters | di
         yield _timed(Answer(question, "Please ask a question.", False, searched=searched), t0)
         return
     history = tuple(history)
-    plan = plan_query(question, history)
+    searcher = retriever or res.searcher
+    plan = searcher.with_prior(plan_query(question, history), filt, history)
     qvec = res.embedder.encode([plan.dense_text])[0]
-    hits = (retriever or res.searcher).search(plan, k=0, filters=filt, query_vec=qvec)
+    hits = searcher.search(plan, k=0, filters=filt, query_vec=qvec)
     choice = choose(plan, hits, res.index, np.asarray(qvec, dtype=np.float32))
     extractive = _extractive_answer(question, plan, choice, hits, res, searched)
     notes: list[str] = []

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .index import ChunkIndex, ChunkRow, header_text
+from .index import MONTHS, ChunkIndex, ChunkRow, acronyms, header_text
 from .qtype import cue, kind_of
 from .retrieval import Hit, QueryPlan
 from .textnorm import STOPWORDS, fold, stem, tokens, words
 
 # Feature weights and thresholds, calibrated on tests/eval/qa.jsonl with distractors mixed in
 # (`python -m bench.tune_answerer`).
-WEIGHTS = {"dense": 0.50, "coverage": 0.30, "context": 0.15, "cue": 0.25, "rank": 0.04,
-           "repeat": -0.8, "doc": 0.30, "phrase": 0.15, "header": 0.0, "passage": 0.0}
+WEIGHTS = {"dense": 0.200, "coverage": 0.661, "context": 0.689, "cue": 0.384, "rank": -0.021,
+           "repeat": 0.006, "doc": 0.673, "phrase": 0.060, "header": 0.146, "passage": 0.106,
+           "prior": 0.077, "meta": 0.284}
 SUPPORT_MARGIN = 0.08     # how far below the best a candidate may score and still be tried
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 MIN_DENSE = 0.20          # the chosen unit's similarity to the question
@@ -132,6 +133,43 @@ def strict_terms(question: str) -> set[str]:
     return out
 
 
+def passage_bag(index: ChunkIndex, row_i: int) -> set[str]:
+    """What a passage states, for names and numbers: its words, its acronyms and its document's
+    title, date and place (so "SOM" and "2022" match the 32nd SOM report's passages)."""
+    row = index.rows[row_i]
+    return set(row.tokens) | set(row.head_tokens)
+
+
+def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
+                   units: Sequence[Unit] = (), kind: str = "other") -> tuple[float, list[str]]:
+    """Share of the question's specific terms the evidence states, and the missing ones.
+
+    The question's own names and numbers must be in the passages or the chunks beside them (or
+    their document's title, date and place) - for "who" questions in the quoted units
+    themselves, so "the Director General of Frontex" is not answered by a Director General
+    elsewhere; a follow-up's inherited ones (from the earlier question) in the documents."""
+    own = strict_terms(plan.question)
+    inherited = strict_terms(plan.previous) - own if plan.follow_up and plan.previous else set()
+    if not own and not inherited:
+        return 1.0, []
+    bag: set[str] = set()
+    docs: set[str] = set()
+    for r in rows:
+        docs |= index.doc_bag(index.rows[r].source)
+        bag |= set(index.rows[r].head_tokens)
+        if kind == "person" and units:
+            continue
+        for j in (r - 1, r, r + 1):
+            if j == r or index.neighbor(r, j - r) is not None:
+                bag |= passage_bag(index, j)
+    for u in units if kind == "person" else ():
+        bag |= set(tokens(u.text)) | set(acronyms(u.text))
+    if plan.follow_up:
+        bag |= set(tokens(plan.question))
+    missing = [t for t in own if not _covered(t, bag)] + [t for t in inherited if not _covered(t, docs)]
+    return 1.0 - len(missing) / (len(own) + len(inherited)), sorted(missing)
+
+
 def _covered(t: str, bag: set[str]) -> bool:
     if t in bag or any(a in bag for a in ALIASES.get(t, ())):
         return True
@@ -146,9 +184,16 @@ def _coverage(terms: dict[str, float], bag: set[str]) -> float:
     return sum(w for t, w in terms.items() if _covered(t, bag)) / total
 
 
-def _bigrams(text: str) -> set[tuple[str, str]]:
+def _question_pairs(text: str) -> set[tuple[str, str]]:
+    """Every ordered pair of the question's content words."""
+    toks = [t for t in tokens(text) if t not in STOPWORDS][:14]
+    return {(a, b) for i, a in enumerate(toks) for b in toks[i + 1 :] if a != b}
+
+
+def _near_pairs(text: str) -> set[tuple[str, str]]:
+    """Ordered pairs of content words at most two words apart: "opened the SOM" -> (open, som)."""
     toks = [t for t in tokens(text) if t not in STOPWORDS]
-    return set(zip(toks, toks[1:], strict=False))
+    return {(a, b) for i, a in enumerate(toks) for b in toks[i + 1 : i + 3]}
 
 
 def _window_coverage(terms: dict[str, float], text: str) -> float:
@@ -231,9 +276,10 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
     residual = {r: {t: w for t, w in terms.items() if not _covered(t, hd)} for r, hd in headers.items()}
     total = sum(terms.values()) or 1.0
     share = {r: sum(res.values()) / total for r, res in residual.items()}
-    pairs = _bigrams(plan.question)
+    pairs = _question_pairs(plan.question)
     qtoks = set(tokens(plan.question))
     strict = strict_terms(plan.question)
+    prior = set(plan.prior)
     doc_match = {r: (sum(_covered(t, index.doc_bag(index.rows[r].source)) for t in strict) / len(strict)
                      if strict else 1.0) for r in headers}
     for u in units:
@@ -248,7 +294,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         u.own_coverage = (share[u.row] * _window_coverage(residual[u.row], u.text)
                           if text is not u.text else u.coverage)
         u.context = _coverage(terms, set(tokens(text)) | headers[u.row])
-        u.phrase = len(pairs & _bigrams(u.text)) / len(pairs) if pairs else 0.0
+        u.phrase = min(1.0, len(pairs & _near_pairs(u.text)) / 3)
         u.cue = cue(kind, u.text, plan.question)
         if kind == "list" and u.kind in ("item", "row"):
             u.cue = min(1.0, u.cue + 0.5)
@@ -260,7 +306,9 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         u.f = {"dense": u.dense, "coverage": u.coverage, "context": u.context, "cue": u.cue,
                "rank": 1.0 / (1 + rank_of[u.row]), "repeat": max(0.0, 0.5 - novelty),
                "doc": doc_match[u.row], "phrase": u.phrase,
-               "header": _coverage(terms, headers[u.row]), "passage": passage_sim[u.row]}
+               "header": _coverage(terms, headers[u.row]), "passage": passage_sim[u.row],
+               "prior": 1.0 if index.rows[u.row].source in prior else 0.0,
+               "meta": (1.0 - share[u.row]) * _states_meta(kind, u.text, index.rows[u.row].meta)}
     return units, terms
 
 
@@ -285,6 +333,20 @@ def _expansion_rows(question: str, passages: list[Hit], index: ChunkIndex) -> li
                 out.append(Hit(row, 0.0))
                 seen.add(row)
     return out[:5]
+
+
+def _states_meta(kind: str, text: str, meta: dict) -> float:
+    """1 when a unit states its document's own date (for "when") or place (for "where"):
+    the answer when the question is about the meeting the report records."""
+    folded = fold(text)
+    if kind == "date" and meta.get("date"):
+        date = str(meta["date"])
+        year_ok = date[:4] in folded
+        month_ok = len(date) < 7 or MONTHS[int(date[5:7]) - 1] in folded
+        return 1.0 if year_ok and month_ok else 0.0
+    if kind == "place" and meta.get("location"):
+        return 1.0 if fold(str(meta["location"]).split(",")[0]) in folded else 0.0
+    return 0.0
 
 
 def rerank(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray) -> list[Hit]:
@@ -408,22 +470,16 @@ def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: di
                kind: str = "other") -> tuple[bool, str]:
     if not chosen:
         return False, "no evidence"
-    docs: set[str] = set()
-    for u in chosen:
-        docs |= index.doc_bag(index.rows[u.row].source)
-    if plan.follow_up:
-        docs |= set(tokens(plan.context))
-    missing = [t for t in strict_terms(plan.question) if not _covered(t, docs)]
+    _, missing = evidence_match(plan, {u.row for u in chosen}, index, chosen, kind)
     if missing:
-        return False, "the documents found do not mention " + ", ".join(sorted(missing))
+        return False, "the passages found do not mention " + ", ".join(missing)
     bag: set[str] = set()
     for u in chosen:
         bag |= set(tokens(u.text))
         row = index.rows[u.row]
         bag |= set(tokens(header_text(row.meta)))
         bag |= set(row.tokens) if u.kind in ("item", "row") else set()
-    strict_ok = {t for t in strict_terms(plan.question) if _covered(t, docs)}
-    bag |= strict_ok  # names and numbers the document states count wherever it states them
+    bag |= strict_terms(plan.question)  # checked above, at passage level
     if plan.follow_up:
         context = {t for t in tokens(plan.context) if t not in STOPWORDS}
         if context and _coverage({t: 1.0 for t in context}, bag) >= 0.5:

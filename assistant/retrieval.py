@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,8 @@ class QueryPlan:
     keywords: dict[str, float]
     follow_up: bool = False
     context: str = ""  # the earlier turn a follow-up was searched with
+    previous: str = ""  # the earlier question itself (a follow-up inherits its names and dates)
+    prior: tuple[str, ...] = ()  # the document(s) the conversation is about (see `with_prior`)
 
 
 @dataclass
@@ -60,7 +62,8 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_START.search(question)) or any(w in _ANAPHORA for w in ws) or len(content) <= 1
 
 
-def plan_query(question: str, history: Sequence[tuple[str, str]] = ()) -> QueryPlan:
+def plan_query(question: str, history: Sequence[tuple[str, str]] = (),
+               follow_up: bool | None = None) -> QueryPlan:
     """Turn a question (and the conversation) into what the retrievers search for."""
     from .qtype import normalise_dates
 
@@ -69,7 +72,7 @@ def plan_query(question: str, history: Sequence[tuple[str, str]] = ()) -> QueryP
     for t in tokens(question):
         if t not in STOPWORDS:
             kw[t] = kw.get(t, 0.0) + 1.0
-    if not history or not is_follow_up(question):
+    if not history or not (is_follow_up(question) if follow_up is None else follow_up):
         return QueryPlan(question, question, kw)
     prev_q, prev_a = history[-1]
     prev_a = re.sub(r"\[\d+\]", "", prev_a or "")[:400]
@@ -78,7 +81,8 @@ def plan_query(question: str, history: Sequence[tuple[str, str]] = ()) -> QueryP
             if t not in STOPWORDS:
                 kw[t] = max(kw.get(t, 0.0), weight)
     context = f"{prev_q} {prev_a}".strip()
-    return QueryPlan(question, f"{question} {context}", kw, follow_up=True, context=context)
+    return QueryPlan(question, f"{question} {context}", kw, follow_up=True, context=context,
+                     previous=normalise_dates(prev_q))
 
 
 def chroma_where(filters: Filters) -> dict | None:
@@ -114,11 +118,57 @@ class HybridSearcher:
         return [(self.index.row_of[i], 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)
                 if i in self.index.row_of]
 
+    def with_prior(self, plan: QueryPlan, filters: Filters | None = None,
+                   history: Sequence[tuple[str, str]] = ()) -> QueryPlan:
+        """For a follow-up: note the document the earlier turn was about (the best keyword
+        match of the earlier question, its names weighted up, and answer).
+
+        A question after earlier turns that names nothing specific ("Who led the delegation?")
+        is a follow-up even without a pronoun."""
+        from .extractive import strict_terms
+
+        if history and not plan.follow_up and not self._identifies(plan.question):
+            plan = plan_query(plan.question, history, follow_up=True)
+        if not plan.follow_up or plan.prior:
+            return plan
+
+        query: dict[str, float] = {}
+        for t in tokens(plan.context):
+            if t not in STOPWORDS:
+                query[t] = 0.5
+        for t in tokens(plan.previous):
+            if t not in STOPWORDS:
+                query[t] = 1.0
+        for t in strict_terms(plan.previous):
+            query[t] = 2.0
+        top = self.index.keyword_search(query, 1, filters)
+        return replace(plan, prior=tuple(self.index.rows[r].source for r, _ in top))
+
+    def _identifies(self, question: str) -> bool:
+        """Does the question name something that picks out few passages (a process, a place,
+        a year, a rare name)?"""
+        from .extractive import strict_terms
+
+        n = max(len(self.index), 1)
+        return any(self.index.bm25.doc_freq(t) + self.index.bm25_head.doc_freq(t) < 0.05 * n
+                   for t in strict_terms(question))
+
     def search(self, plan: QueryPlan, k: int = 8, filters: Filters | None = None,
                query_vec: np.ndarray | None = None) -> list[Hit]:
-        """Fused hits, best first; every hit also records its rank in each retriever."""
+        """Fused hits, best first; every hit also records its rank in each retriever.
+        A follow-up's hits from the conversation's document come first."""
         filters = filters or Filters()
         self.index.maybe_sync()
+        if query_vec is None:
+            query_vec = self.embedder.encode([plan.dense_text])[0]
+        ranked = self._fused(plan, query_vec, filters)
+        if plan.prior and not filters.sources:
+            inside = self._fused(plan, query_vec, replace(filters, sources=plan.prior))[:6]
+            first = {h.row for h in inside}
+            ranked = inside + [h for h in ranked if h.row not in first]
+        return ranked[: max(k, 0)] if k else ranked
+
+    def _fused(self, plan: QueryPlan, query_vec: np.ndarray, filters: Filters) -> list[Hit]:
         if query_vec is None:
             query_vec = self.embedder.encode([plan.dense_text])[0]
         hits: dict[int, Hit] = {}
@@ -130,8 +180,7 @@ class HybridSearcher:
             h = hits.setdefault(row, Hit(row, 0.0))
             h.score += 1.0 / (RRF_K + rank + 1)
             h.keyword, h.keyword_rank = score, rank
-        ranked = sorted(hits.values(), key=lambda h: -h.score)
-        return ranked[: max(k, 0)] if k else ranked
+        return sorted(hits.values(), key=lambda h: -h.score)
 
 
 class HybridRetriever(BaseRetriever):

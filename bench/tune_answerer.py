@@ -53,7 +53,7 @@ def prepare(questions, settings: Settings) -> list[dict]:
     res = resources(settings)
     out = []
     for q in questions:
-        plan = plan_query(q.question, q.history)
+        plan = res.searcher.with_prior(plan_query(q.question, q.history), None, q.history)
         qvec = res.embedder.encode([plan.dense_text])[0]
         hits = res.searcher.search(plan, k=0, query_vec=qvec)
         kind = kind_of(plan.question)
@@ -130,13 +130,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="questions only reported on, never tuned on")
     ap.add_argument("--distractors", type=int, default=0)
     ap.add_argument("--trials", type=int, default=2000)
+    ap.add_argument("--store", type=Path, help="an already built store folder to use instead")
+    ap.add_argument("--also", type=Path, action="append", default=[],
+                    help="more question files to tune on")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    questions = load_questions(args.qa)
+    questions = load_questions(args.qa) + [q for f in args.also for q in load_questions(f)]
     with tempfile.TemporaryDirectory() as tmp:
-        settings = build(ROOT / "corpus", args.distractors, Path(tmp))
+        settings = (Settings().with_(store_dir=args.store) if args.store
+                    else build(ROOT / "corpus", args.distractors, Path(tmp)))
         prepared = prepare(questions, settings)
-        held = prepare(load_questions(args.holdout), settings) if args.holdout else []
+        held = prepare(load_questions(args.holdout), settings) if args.holdout and args.holdout.is_file() else []
     w0 = np.array([WEIGHTS[k] for k in KEYS])
     best_w, best = w0, accuracy(prepared, w0)
     print(f"current weights: {best:.1%}", file=sys.stderr)
