@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -350,7 +350,8 @@ def _states_meta(kind: str, text: str, meta: dict) -> float:
 
 
 def rerank(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray) -> list[Hit]:
-    """Hits reordered: the pooled passages by their best unit's score, then the rest as fused."""
+    """Hits reordered: the pooled passages by their best unit's score (which becomes their
+    score), then the rest in fused order with score 0."""
     if not hits:
         return []
     units, _ = features(plan, hits, index, qvec, kind_of(plan.question))
@@ -358,8 +359,9 @@ def rerank(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.nda
     for u in score(units):
         best.setdefault(u.row, u.score)
     by_row = {h.row: h for h in hits}
-    head = [by_row[r] for r in sorted(best, key=lambda r: -best[r]) if r in by_row]
-    return head + [h for h in hits if h.row not in best]
+    head = [replace(by_row[r], score=max(best[r], 1e-6)) for r in sorted(best, key=lambda r: -best[r])
+            if r in by_row]
+    return head + [replace(h, score=0.0) for h in hits if h.row not in best]
 
 
 def choose(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray,

@@ -88,7 +88,8 @@ def row_from_record(cid: str, text: str, meta: dict) -> ChunkRow:
     units = loads_units(meta.pop("units", None))
     header = header_text(meta)
     return ChunkRow(cid, meta.get("source", ""), text, meta, units, vecs,
-                    tokens(text) + sorted(acronyms(text)), tokens(header) + sorted(acronyms(header)))
+                    tokens(text, cache=False) + sorted(acronyms(text)),
+                    tokens(header) + sorted(acronyms(header)))
 
 
 class ChunkIndex:

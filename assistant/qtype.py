@@ -46,6 +46,9 @@ def kind_of(question: str) -> str:
     return "other"
 
 
+_IRREGULAR = frozenset("held met took gave made came went led were was had did said sent".split())
+
+
 def count_noun(question: str) -> str | None:
     """The noun a "how many" question counts: "How many senior officials ..." -> "official"."""
     m = re.search(r"\bhow (?:many|much)\s+(\w+)(?:\s+(\w+))?|\bnumber of\s+(\w+)(?:\s+(\w+))?", fold(question))
@@ -54,8 +57,10 @@ def count_noun(question: str) -> str | None:
     first, second = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     from .textnorm import STOPWORDS
 
-    # "senior officials attended" -> "officials"; "staff does" / "people attended" -> the first.
-    if second and second not in STOPWORDS and not second.endswith(("ed", "ing")):
+    # "meetings held" / "staff does" / "people attended" -> the first word;
+    # "senior officials attended" -> the second (the first was an adjective).
+    if (not first.endswith("s") and second and second not in STOPWORDS
+            and not second.endswith(("ed", "ing")) and second not in _IRREGULAR):
         return stem(second)
     return stem(first)
 

@@ -64,14 +64,20 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def tokens(text: str) -> list[str]:
+def tokens(text: str, *, cache: bool = True) -> list[str]:
     """Folded, stemmed tokens (ordinal suffixes split off: '32nd' -> '32')."""
+    return list(_tokens(text) if cache else _tokens.__wrapped__(text))
+
+
+@lru_cache(maxsize=20_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached: the answerer tokenises the same candidate sentences question after question.
     out = []
     for w in words(text):
         if w[0].isdigit():
             w = re.sub(r"^(\d+)(st|nd|rd|th)$", r"\1", w)
         out.append(stem(w))
-    return out
+    return tuple(out)
 
 
 def content_tokens(text: str) -> list[str]:

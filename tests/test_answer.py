@@ -269,10 +269,6 @@ def test_count_noun(question, noun):
     assert count_noun(question) == noun
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "qtype.count_noun: the optional word in `how (?:many|much)\\s+(?:\\w+\\s+)??(\\w+)` is lazy, "
-    "so an adjective is taken for the noun ('senior', not 'official'), and cue() then scores "
-    "'two years of virtual Senior Officials' as a count of officials"))
 def test_count_noun_skips_an_adjective():
     from assistant.qtype import count_noun, cue
 
