@@ -102,6 +102,7 @@ class ChunkIndex:
         self._by_source: dict[str, tuple[tuple, list[ChunkRow]]] = {}
         self._last_check = 0.0
         self._doc_bags: dict[str, frozenset[str]] = {}
+        self._generation: str | None = None
         self.rows: list[ChunkRow] = []
         self.row_of: dict[str, int] = {}
         self.bm25 = BM25([])
@@ -142,14 +143,26 @@ class ChunkIndex:
         tmp.replace(path)
 
     def maybe_sync(self) -> None:
-        """Sync at most once per `sync_interval` seconds (the query path calls this)."""
-        if time.monotonic() - self._last_check >= self.sync_interval:
+        """Sync at most once per `sync_interval` seconds (the query path calls this); a
+        sync reads every document record only when the store's change marker moved."""
+        if time.monotonic() - self._last_check < self.sync_interval:
+            return
+        try:
+            generation = self.store.generation()
+        except Exception as exc:  # noqa: BLE001 - the store is unreachable: answer from memory
+            log.warning("could not check the store for changes: %s", exc)
+            self._last_check = time.monotonic()
+            return
+        if generation is None or generation != self._generation:
             self.sync()
+        else:
+            self._last_check = time.monotonic()
 
     def sync(self) -> bool:
         """Bring the index in step with the store. Returns True when anything changed."""
         with self._lock:
             self._last_check = time.monotonic()
+            self._generation = self.store.generation()
             records = self.store.doc_records()
             want = {s: (m.get("fingerprint"), m.get("status"), m.get("n_chunks")) for s, m in records.items()}
             have = {s: v[0] for s, v in self._by_source.items()}

@@ -33,6 +33,10 @@ DOC_KEYS = (
     "meeting_type", "date", "year", "location", "format", "pages",
 )
 PENDING, DONE = "pending", "done"
+# A record in the docs collection whose value changes with every write to the index, so a
+# reader can tell "nothing changed" with one small read (no source can have this name: it has
+# no supported extension).
+GENERATION_ID = "__generation__"
 PAGE = 500  # records per Chroma get() call when paging through a collection
 
 
@@ -117,8 +121,22 @@ class Store:
         out: dict[str, dict] = {}
         for ids, metas, _ in iter_collection(self.docs, include=["metadatas"]):
             for i, m in zip(ids, metas, strict=True):
-                out[i] = dict(m or {})
+                if i != GENERATION_ID:
+                    out[i] = dict(m or {})
         return out
+
+    def generation(self) -> str | None:
+        """The index's change marker (None for a store written before markers existed)."""
+        got = self.docs.get(ids=[GENERATION_ID], include=["metadatas"])
+        metas = got.get("metadatas") or []
+        return str(metas[0].get("generation")) if metas and metas[0] else None
+
+    def bump_generation(self) -> None:
+        """Record that the index changed (every ingest write calls this)."""
+        import uuid
+
+        self.docs.upsert(ids=[GENERATION_ID], embeddings=[[1.0]],
+                         metadatas=[{"generation": uuid.uuid4().hex, "status": "meta"}])
 
     def doc_text(self, source: str) -> str | None:
         got = self.docs.get(ids=[source], include=["documents"])

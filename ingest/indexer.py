@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from assistant.settings import Settings
@@ -198,13 +199,29 @@ class Indexer:
         todo = [(p, k) for p in group for k, cid in enumerate(p.ids) if cid not in existing]
         todo.sort(key=lambda pk: len(pk[0].texts[pk[1]]))  # like lengths per batch: less padding
         written: list[str] = []
+        pending: tuple[Future, list[str]] | None = None
         try:
-            # (2) embed and write only the chunks the store does not hold yet.
-            for part in batched(todo, self.batch):
-                self._embed_and_write(part)
-                written.extend(p.ids[k] for p, k in part)
-                log.debug("embedded %d/%d chunks", len(written), len(todo))
+            # (2) embed and write only the chunks the store does not hold yet. The store write
+            # of one batch overlaps the embedding of the next (one write in flight, in order;
+            # leaving the `with` waits for it, also on an error).
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-write") as writer:
+                for part in batched(todo, self.batch):
+                    records = self._embed(part)
+                    if pending is not None:
+                        pending[0].result()
+                        written.extend(pending[1])
+                        pending = None
+                        log.debug("embedded %d/%d chunks", len(written), len(todo))
+                    pending = (writer.submit(self.store.chunks.upsert, **records),
+                               [p.ids[k] for p, k in part])
+                if pending is not None:
+                    pending[0].result()
+                    written.extend(pending[1])
+                    pending = None
+                    log.debug("embedded %d/%d chunks", len(written), len(todo))
         except Exception as exc:
+            if pending is not None and pending[0].done() and pending[0].exception() is None:
+                written.extend(pending[1])  # that write landed: roll it back too
             if self._roll_back(group, written, previous):
                 raise RolledBack() from exc
             raise
@@ -223,8 +240,9 @@ class Indexer:
         stale = sorted(cid for cid in existing if cid not in keep)
         for part in batched(stale, WRITE_BATCH):
             self.store.chunks.delete(ids=part)
-        # (4) DONE.
+        # (4) DONE, and tell readers the index changed.
         self._write_docs(group, DONE)
+        self.store.bump_generation()
         fresh = set(written)
         for p in group:
             new = sum(cid in fresh for cid in p.ids)
@@ -235,7 +253,8 @@ class Indexer:
                 self.report.updated += 1
             log.debug("indexed %s: %d chunks, %d embedded", p.f.source, len(p.ids), new)
 
-    def _embed_and_write(self, part: list[tuple[Prepared, int]]) -> None:
+    def _embed(self, part: list[tuple[Prepared, int]]) -> dict:
+        """Embed a batch of chunks; returns the keyword arguments of its store upsert."""
         texts, spans = [], []
         for p, k in part:
             chunk, text = p.chunks[k], p.texts[k]
@@ -243,7 +262,7 @@ class Indexer:
             texts.append(text)
             spans.append([(u.start + shift, u.end + shift) for u in chunk.units])
         vecs, unit_vecs = self.embedder.encode_with_units(texts, spans, batch_size=self.batch)
-        self.store.chunks.upsert(
+        return dict(
             ids=[p.ids[k] for p, k in part],
             embeddings=[v.tolist() for v in vecs],
             documents=[p.chunks[k].text for p, k in part],

@@ -82,6 +82,8 @@ def remove_sources(store: Store, sources: list[str]) -> None:
     for part in batched(sorted(sources), REMOVE_BATCH):
         store.chunks.delete(where={"source": {"$in": part}})
         store.docs.delete(ids=part)
+    if sources:
+        store.bump_generation()
 
 
 def shard_of(source: str, n: int) -> int:
