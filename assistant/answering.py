@@ -49,18 +49,30 @@ def resources(settings: Settings | None = None) -> Resources:
     with _res_lock:
         res = _resources.get(key)
         if res is None:
-            from .embeddings import get_embedder
-
             store = Store(settings)
             index = ChunkIndex(store)
             index.load_cache()
             index.sync()
-            embedder = get_embedder()
+            embedder = query_encoder(settings)
             res = Resources(settings, store, index, embedder, HybridSearcher(store, index, embedder))
             _resources[key] = res
         elif res.settings != settings:
             res.settings = settings
         return res
+
+
+def query_encoder(settings: Settings):
+    """The light ONNX encoder when ingest has exported it, else the full model (which is
+    exported then, for the next process)."""
+    from .onnx_encoder import ensure_export, load_onnx_encoder
+
+    encoder = load_onnx_encoder(settings)
+    if encoder is None:
+        from .embeddings import get_embedder
+
+        encoder = get_embedder()
+        ensure_export(settings, encoder)
+    return encoder
 
 
 def warm_up(settings: Settings | None = None) -> Resources:

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 DIM = 384
 MAX_TOKENS = 256
@@ -128,21 +127,10 @@ def get_embedder() -> Embedder:
         return _cached()
 
 
-class MiniLMEmbeddings(Embeddings):
-    """LangChain `Embeddings` over the packaged model (used by the LangChain standard tests
-    and the tutorial baseline)."""
+def __getattr__(name: str):
+    # The LangChain adapter lives in assistant.lc, so importing this module stays light.
+    if name == "MiniLMEmbeddings":
+        from .lc import MiniLMEmbeddings
 
-    def __init__(self, embedder: Embedder | None = None):
-        self._embedder = embedder
-
-    @property
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = get_embedder()
-        return self._embedder
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.encode(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embedder.encode([text])[0].tolist()
+        return MiniLMEmbeddings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

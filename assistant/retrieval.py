@@ -15,9 +15,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
 
 from .index import ChunkIndex
 from .store import Store
@@ -183,28 +180,11 @@ class HybridSearcher:
         return sorted(hits.values(), key=lambda h: -h.score)
 
 
-class HybridRetriever(BaseRetriever):
-    """The hybrid search as a LangChain retriever.
+def __getattr__(name: str):
+    # The LangChain retriever lives in assistant.lc so that importing this module (on every
+    # question's path) does not import LangChain.
+    if name == "HybridRetriever":
+        from .lc import HybridRetriever
 
-        >>> HybridRetriever(settings=Settings.from_env(), k=5).invoke("Who chaired the SOM?")
-    """
-
-    settings: Any = None
-    k: int = 5
-    filters: Any = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                k: int | None = None, filters: Any = None) -> list[Document]:
-        from .answering import search
-
-        hits = search(query, k=k or self.k, filters=filters or self.filters, settings=self.settings)
-        return [
-            Document(
-                page_content=c.passage,
-                id=c.chunk_id,
-                metadata={"source": c.source, "title": c.title, "page": c.page, "process": c.process,
-                          "date": c.date, "start": c.passage_start, "end": c.passage_end,
-                          "score": c.score, "rank": c.index},
-            )
-            for c in hits
-        ]
+        return HybridRetriever
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
