@@ -26,7 +26,7 @@ from .textnorm import STOPWORDS, fold, stem, tokens, words
 WEIGHTS = {"dense": 0.200, "coverage": 0.661, "context": 0.689, "cue": 0.384, "rank": -0.021,
            "repeat": 0.006, "doc": 0.673, "phrase": 0.060, "header": 0.146, "passage": 0.106,
            "prior": 0.077, "meta": 0.284}
-SUPPORT_MARGIN = 0.08     # how far below the best a candidate may score and still be tried
+SUPPORT_MARGIN = 0.20     # how far below the best a candidate may score and still be tried
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 MIN_DENSE = 0.20          # the chosen unit's similarity to the question
 WINDOW = 28               # words per window when scoring long units
@@ -133,11 +133,32 @@ def strict_terms(question: str) -> set[str]:
     return out
 
 
+_PROCESS = re.compile(r"\b((?:[A-Z][\w’'-]+\s+){1,3}(?:Process|Dialogue))\b")
+
+
+def processes_named(text: str) -> set[str]:
+    """Dialogue names a text mentions, folded: "the Budapest Process" -> {"budapest process"}."""
+    out = set()
+    for m in _PROCESS.finditer(text or ""):
+        words = m.group(1).split()
+        while words and words[0].lower() in ("the", "what", "which", "who", "when", "where", "how"):
+            words = words[1:]
+        if len(words) >= 2:
+            out.add(fold(" ".join(words[-2:])))
+    return out
+
+
 def passage_bag(index: ChunkIndex, row_i: int) -> set[str]:
     """What a passage states, for names and numbers: its words, its acronyms and its document's
     title, date and place (so "SOM" and "2022" match the 32nd SOM report's passages)."""
     row = index.rows[row_i]
     return set(row.tokens) | set(row.head_tokens)
+
+
+# Question types whose answer is one fact about something named: the name must be in the very
+# sentence quoted ("When was Lebanon admitted?" is not answered by a date beside a list naming
+# Lebanon), or in its document's title, date and place.
+UNIT_LEVEL = frozenset(("person", "date", "count", "place"))
 
 
 def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
@@ -146,10 +167,18 @@ def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
 
     The question's own names and numbers must be in the passages or the chunks beside them (or
     their document's title, date and place) - for "who" questions in the quoted units
-    themselves, so "the Director General of Frontex" is not answered by a Director General
-    elsewhere; a follow-up's inherited ones (from the earlier question) in the documents."""
+    themselves (likewise when, where and how many: see UNIT_LEVEL), so "the Director General of
+    Frontex" is not answered by a Director General elsewhere; a follow-up's inherited ones (from the earlier question) in the documents."""
     own = strict_terms(plan.question)
     inherited = strict_terms(plan.previous) - own if plan.follow_up and plan.previous else set()
+    # A dialogue named in the question must be the one the report belongs to: "the Prague
+    # Process" is not matched by a Vistula Process meeting held in Prague.
+    named = processes_named(plan.question) or (processes_named(plan.previous) if plan.follow_up else set())
+    wrong = sorted({str(index.rows[r].meta.get("process") or "") for r in rows
+                    if named and index.rows[r].meta.get("process")
+                    and fold(str(index.rows[r].meta["process"])) not in named})
+    if wrong:
+        return 0.0, [f"{' or '.join(sorted(named))} (these passages are about the {', '.join(wrong)})"]
     if not own and not inherited:
         return 1.0, []
     bag: set[str] = set()
@@ -157,12 +186,12 @@ def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
     for r in rows:
         docs |= index.doc_bag(index.rows[r].source)
         bag |= set(index.rows[r].head_tokens)
-        if kind == "person" and units:
+        if kind in UNIT_LEVEL and units:
             continue
         for j in (r - 1, r, r + 1):
             if j == r or index.neighbor(r, j - r) is not None:
                 bag |= passage_bag(index, j)
-    for u in units if kind == "person" else ():
+    for u in units if kind in UNIT_LEVEL else ():
         bag |= set(tokens(u.text)) | set(acronyms(u.text))
     if plan.follow_up:
         bag |= set(tokens(plan.question))
@@ -417,6 +446,8 @@ def _expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> lis
         if intro:
             return [_make_unit(index, *intro, best.score), best]
         return [best]
+    if best.kind == "clause":  # a clause is quoted with the rest of its sentence
+        return _whole_sentence(best, index)
     chosen = [best]
     for second in ranked[1:3]:
         if (second.row == best.row and abs(second.order - best.order) == 1
@@ -424,6 +455,23 @@ def _expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> lis
             chosen.append(second)
             break
     return sorted(chosen, key=lambda u: (u.row, u.start))
+
+
+def _whole_sentence(best: Unit, index: ChunkIndex) -> list[Unit]:
+    """The clause units around `best` that belong to the same sentence (only "; " between)."""
+    row = index.rows[best.row]
+    units = row.units
+    lo = hi = best.order
+
+    def joined(a: int, b: int) -> bool:
+        gap = row.text[units[a][1] - row.start : units[b][0] - row.start]
+        return units[a][2] == units[b][2] == "clause" and gap.strip() in ("", ";")
+
+    while lo > 0 and joined(lo - 1, lo):
+        lo -= 1
+    while hi + 1 < len(units) and joined(hi, hi + 1):
+        hi += 1
+    return [_make_unit(index, best.row, k, best.score) for k in range(lo, hi + 1)]
 
 
 def _intro_answers(best: Unit, intro: tuple[int, int], index: ChunkIndex) -> bool:

@@ -28,7 +28,7 @@ from .types import Filters
 
 log = logging.getLogger(__name__)
 HEADER_WEIGHT = 1.0
-CACHE_VERSION = 5  # bump whenever tokens() or row_from_record() change
+CACHE_VERSION = 6  # bump whenever tokens() or row_from_record() change
 MONTHS = ("january february march april may june july august september october november "
           "december").split()
 
@@ -56,6 +56,8 @@ def header_text(meta: dict) -> str:
              date, meta.get("location", ""), meta.get("section", "")]
     if len(date) >= 7 and date[5:7].isdigit() and 1 <= int(date[5:7]) <= 12:
         parts.append(MONTHS[int(date[5:7]) - 1])
+    if len(date) == 10 and date[8:10].isdigit():
+        parts.append(str(int(date[8:10])))  # "1 December 2022" matches 2022-12-01
     if meta.get("year"):
         parts.append(str(meta["year"]))
     return " ".join(str(p) for p in parts if p)
