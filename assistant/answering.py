@@ -62,16 +62,14 @@ def resources(settings: Settings | None = None) -> Resources:
 
 
 def query_encoder(settings: Settings):
-    """The light ONNX encoder when ingest has exported it, else the full model (which is
-    exported then, for the next process)."""
-    from .onnx_encoder import ensure_export, load_onnx_encoder
+    """The light ONNX encoder when ingest has exported it, else the full model."""
+    from .onnx_encoder import load_onnx_encoder
 
     encoder = load_onnx_encoder(settings)
     if encoder is None:
         from .embeddings import get_embedder
 
         encoder = get_embedder()
-        ensure_export(settings, encoder)
     return encoder
 
 

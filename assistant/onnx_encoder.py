@@ -1,8 +1,8 @@
 """A light query encoder: the same all-MiniLM-L6-v2, exported once to ONNX, run by onnxruntime.
 
 Importing sentence-transformers (and with it torch and transformers) takes seconds; a question
-needs one small forward pass. So the first time the full model is loaded (at ingest), its
-transformer is exported to `<store>/model/`, and `ask` and `serve` encode questions with
+needs one small forward pass. So `dialogue-assistant ingest` exports the model's transformer
+once (in a separate process) to `<store>/model/`, and `ask` and `serve` encode questions with
 onnxruntime and the `tokenizers` library, which load in a fraction of a second. Vectors equal
 the sentence-transformers ones to about 1e-7 (checked by the tests). Ingest always embeds with
 sentence-transformers.
@@ -119,7 +119,7 @@ def export(embedder, path: Path) -> bool:
 
 def load_onnx_encoder(settings: Settings) -> OnnxEncoder | None:
     path = onnx_path(settings)
-    if not path.is_file():
+    if settings.query_encoder != "onnx" or not path.is_file():
         return None
     try:
         return OnnxEncoder(path)
@@ -128,7 +128,38 @@ def load_onnx_encoder(settings: Settings) -> OnnxEncoder | None:
         return None
 
 
-def ensure_export(settings: Settings, embedder) -> None:
-    """Export once, after the full model was loaded anyway (ingest calls this)."""
-    if not onnx_path(settings).is_file():
-        export(embedder, onnx_path(settings))
+def ensure_export(settings: Settings) -> None:
+    """Export once per store, in a separate process: tracing the model for the export changes
+    torch's state in the process that does it, and later embeddings there would drift."""
+    path = onnx_path(settings)
+    if settings.query_encoder != "onnx" or path.is_file():
+        return
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run([sys.executable, "-m", "assistant.onnx_encoder", str(path)],
+                              capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("could not export the query encoder: %s", exc)
+        return
+    if done.returncode != 0:
+        log.warning("could not export the query encoder: %s", done.stderr.strip()[-500:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m assistant.onnx_encoder PATH`: export the packaged model's transformer."""
+    import sys
+
+    from .embeddings import Embedder
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m assistant.onnx_encoder PATH", file=sys.stderr)
+        return 2
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return 0 if export(Embedder(), Path(args[0])) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

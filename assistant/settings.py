@@ -28,6 +28,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASSISTANT_MAX_FILE_MB": ("max_file_mb", "Largest document ingest accepts, in MB (default: 20)."),
     "ASSISTANT_TOP_K": ("top_k", "Passages handed to the answerer (default: 8)."),
     "ASSISTANT_EMBED_BATCH": ("embed_batch", "Embedding batch size (default: 32)."),
+    "ASSISTANT_QUERY_ENCODER": ("query_encoder", "onnx (default): questions are encoded by onnxruntime from a one-time export made by `ingest`; model: by sentence-transformers."),
 }
 
 
@@ -45,6 +46,7 @@ class Settings:
     max_file_mb: float = 20.0
     top_k: int = 8
     embed_batch: int = 32
+    query_encoder: str = "onnx"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Settings:

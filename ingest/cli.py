@@ -64,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
     except IngestError as exc:
         log.error("%s", exc)
         return 2
+    if report.chunks_total:
+        # Once per store: the light encoder `ask` and `serve` use for questions.
+        from assistant.onnx_encoder import ensure_export
+
+        ensure_export(settings)
     if args.json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
         sys.stdout.flush()

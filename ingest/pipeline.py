@@ -133,7 +133,6 @@ def run_ingest(
         for f in work:
             indexer.add(f, records.get(f.source))
         indexer.flush()
-        _export_query_encoder(settings, indexer)
 
     report.chunks_total = _chunks_total(store, all_records, report)
     if report.changed:
@@ -141,18 +140,6 @@ def run_ingest(
     report.seconds = time.perf_counter() - t0
     log.info("%s", report.summary())
     return report
-
-
-def _export_query_encoder(settings: Settings, indexer: Indexer) -> None:
-    """With the full model loaded anyway, export the light query encoder once (see
-    `assistant.onnx_encoder`); a model that is not the packaged one is left alone."""
-    from assistant.embeddings import Embedder
-
-    embedder = indexer._embedder
-    if isinstance(embedder, Embedder):
-        from assistant.onnx_encoder import ensure_export
-
-        ensure_export(settings, embedder)
 
 
 def supported_extensions() -> tuple[str, ...]:

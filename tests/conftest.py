@@ -68,6 +68,11 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     return bytes(out)
 
 
+# Test processes (and the CLIs they start) encode questions with sentence-transformers and never
+# export the ONNX query encoder, which takes seconds per store; tests/test_onnx_encoder.py
+# covers that path explicitly.
+os.environ["ASSISTANT_QUERY_ENCODER"] = "model"
+
 @pytest.fixture
 def pdf_factory(tmp_path):
     """Write `make_pdf(pages)` to a file and return its path."""
