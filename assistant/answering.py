@@ -90,28 +90,24 @@ def refresh(settings: Settings | None = None) -> None:
         res.index.sync()
 
 
-def _citation(n: int, row: ChunkRow, units: list[Unit], score: float) -> Citation:
+def citation(n: int, row: ChunkRow, start: int, end: int, score: float) -> Citation:
+    """Citation `n` of a passage, quoting its text at document offsets [start, end)
+    (start == end: a pointer to the passage, no quote)."""
     m = row.meta
-    start, end = units[0].start, units[-1].end
-    quote = row.text[start - row.start : end - row.start]
     page = int(m.get("page", -1))
     return Citation(
-        index=n, source=row.source, title=m.get("title", "") or row.source, page=page if page > 0 else None,
-        passage=row.text, quote=quote, start=start, end=end, score=round(float(score), 4),
-        passage_start=row.start, passage_end=row.start + len(row.text), process=m.get("process", ""),
-        date=m.get("date", ""), location=m.get("location", ""), section=m.get("section", ""), chunk_id=row.id,
+        index=n, source=row.source, title=m.get("title", "") or row.source,
+        page=page if page > 0 else None, passage=row.text,
+        quote=row.text[start - row.start : end - row.start], start=start, end=end,
+        score=round(float(score), 4), passage_start=row.start,
+        passage_end=row.start + len(row.text), process=m.get("process", ""),
+        date=m.get("date", ""), location=m.get("location", ""), section=m.get("section", ""),
+        chunk_id=row.id,
     )
 
 
 def _pointer(n: int, row: ChunkRow, score: float) -> Citation:
-    return Citation(
-        index=n, source=row.source, title=row.meta.get("title", "") or row.source,
-        page=(int(row.meta.get("page", -1)) if int(row.meta.get("page", -1)) > 0 else None),
-        passage=row.text, quote="", start=row.start, end=row.start, score=round(float(score), 4),
-        passage_start=row.start, passage_end=row.start + len(row.text), process=row.meta.get("process", ""),
-        date=row.meta.get("date", ""), location=row.meta.get("location", ""),
-        section=row.meta.get("section", ""), chunk_id=row.id,
-    )
+    return citation(n, row, row.start, row.start, score)
 
 
 def compose(question: str, choice: Choice, index: ChunkIndex) -> tuple[str, tuple[Citation, ...]]:
@@ -123,7 +119,7 @@ def compose(question: str, choice: Choice, index: ChunkIndex) -> tuple[str, tupl
     for n, (row_i, units) in enumerate(groups.items(), start=1):
         row = index.rows[row_i]
         units.sort(key=lambda u: u.start)
-        cit = _citation(n, row, units, max(u.score for u in units))
+        cit = citation(n, row, units[0].start, units[-1].end, max(u.score for u in units))
         citations.append(cit)
         if any(u.kind == "item" for u in units):
             lines = [u.text if u.kind != "item" else f"- {u.text}" for u in units]

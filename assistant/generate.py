@@ -14,7 +14,7 @@ from .citations import strip_markers
 from .index import ChunkRow
 from .llm import CheckedAnswer, LLMError, LLMPassage, check_answer, stream_llm_answer
 from .textnorm import STOPWORDS, tokens
-from .types import Answer, Citation
+from .types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,10 @@ def _best_unit(row: ChunkRow, claim: str) -> tuple[int, int]:
 
 
 def to_answer(question: str, checked: CheckedAnswer, hits, index, searched: str) -> Answer:
-    claims: dict[int, list[str]] = {}
+    from .answering import citation
     from .citations import split_sentences_with_markers
 
+    claims: dict[int, list[str]] = {}
     for sentence, numbers in split_sentences_with_markers(checked.text):
         for new in numbers:
             claims.setdefault(new, []).append(strip_markers(sentence))
@@ -53,15 +54,7 @@ def to_answer(question: str, checked: CheckedAnswer, hits, index, searched: str)
         h = hits[original - 1]
         row = index.rows[h.row]
         s, e = _best_unit(row, " ".join(claims.get(new, [])))
-        page = int(row.meta.get("page", -1))
-        citations.append(Citation(
-            index=new, source=row.source, title=row.meta.get("title", "") or row.source,
-            page=page if page > 0 else None, passage=row.text, quote=row.text[s - row.start : e - row.start],
-            start=s, end=e, score=round(float(h.score), 4), passage_start=row.start,
-            passage_end=row.start + len(row.text), process=row.meta.get("process", ""),
-            date=row.meta.get("date", ""), location=row.meta.get("location", ""),
-            section=row.meta.get("section", ""), chunk_id=row.id,
-        ))
+        citations.append(citation(new, row, s, e, h.score))
     return Answer(question, checked.text, True, tuple(citations), mode="llm",
                   notes=tuple(checked.notes), searched=searched)
 
