@@ -25,7 +25,7 @@ from .textnorm import STOPWORDS, fold, stem, tokens, words
 # (`python -m bench.tune_answerer`).
 WEIGHTS = {"dense": 0.200, "coverage": 0.661, "context": 0.689, "cue": 0.384, "rank": -0.021,
            "repeat": 0.006, "doc": 0.673, "phrase": 0.060, "header": 0.146, "passage": 0.106,
-           "prior": 0.077, "meta": 0.284}
+           "prior": 0.077, "meta": 0.284, "listed": 0.3}
 SUPPORT_MARGIN = 0.20     # how far below the best a candidate may score and still be tried
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 MIN_DENSE = 0.20          # the chosen unit's similarity to the question
@@ -271,7 +271,7 @@ def candidate_units(index: ChunkIndex, hits: Sequence[Hit]) -> list[Unit]:
     return out
 
 
-def pool(hits: Sequence[Hit], top: int = 8, each: int = 3) -> list[Hit]:
+def pool(hits: Sequence[Hit], top: int = 12, each: int = 4) -> list[Hit]:
     """The fused top passages plus each retriever's own top few (fusion can bury a passage
     that only keyword search found)."""
     chosen = list(hits[:top])
@@ -337,7 +337,10 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
                "doc": doc_match[u.row], "phrase": u.phrase,
                "header": _coverage(terms, headers[u.row]), "passage": passage_sim[u.row],
                "prior": 1.0 if index.rows[u.row].source in prior else 0.0,
-               "meta": (1.0 - share[u.row]) * _states_meta(kind, u.text, index.rows[u.row].meta)}
+               "meta": (1.0 - share[u.row]) * _states_meta(kind, u.text, index.rows[u.row].meta),
+               # a list asked for by its heading: "What were the SOM Decisions?"
+               "listed": (_coverage(terms, set(tokens(index.rows[u.row].meta.get("section", ""))))
+                          if kind == "list" and u.kind in ("item", "row") else 0.0)}
     return units, terms
 
 
