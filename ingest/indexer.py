@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from assistant.settings import Settings
@@ -199,29 +198,14 @@ class Indexer:
         todo = [(p, k) for p in group for k, cid in enumerate(p.ids) if cid not in existing]
         todo.sort(key=lambda pk: len(pk[0].texts[pk[1]]))  # like lengths per batch: less padding
         written: list[str] = []
-        pending: tuple[Future, list[str]] | None = None
         try:
-            # (2) embed and write only the chunks the store does not hold yet. The store write
-            # of one batch overlaps the embedding of the next (one write in flight, in order;
-            # leaving the `with` waits for it, also on an error).
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-write") as writer:
-                for part in batched(todo, self.batch):
-                    records = self._embed(part)
-                    if pending is not None:
-                        pending[0].result()
-                        written.extend(pending[1])
-                        pending = None
-                        log.debug("embedded %d/%d chunks", len(written), len(todo))
-                    pending = (writer.submit(self.store.chunks.upsert, **records),
-                               [p.ids[k] for p, k in part])
-                if pending is not None:
-                    pending[0].result()
-                    written.extend(pending[1])
-                    pending = None
-                    log.debug("embedded %d/%d chunks", len(written), len(todo))
+            # (2) embed and write only the chunks the store does not hold yet. (Overlapping a
+            # batch's write with the next batch's embedding was measured slower on 2 cores.)
+            for part in batched(todo, self.batch):
+                self.store.chunks.upsert(**self._embed(part))
+                written.extend(p.ids[k] for p, k in part)
+                log.debug("embedded %d/%d chunks", len(written), len(todo))
         except Exception as exc:
-            if pending is not None and pending[0].done() and pending[0].exception() is None:
-                written.extend(pending[1])  # that write landed: roll it back too
             if self._roll_back(group, written, previous):
                 raise RolledBack() from exc
             raise
