@@ -124,6 +124,9 @@ def compose(question: str, choice: Choice, index: ChunkIndex) -> tuple[str, tupl
         if any(u.kind == "item" for u in units):
             lines = [u.text if u.kind != "item" else f"- {u.text}" for u in units]
             parts.append("\n".join(lines) + f" [{n}]")
+        elif [u.order for u in units] == list(range(units[0].order, units[-1].order + 1)):
+            # Neighbouring units (clauses of one sentence): quote the text between them too.
+            parts.append(row.text[units[0].start - row.start : units[-1].end - row.start] + f" [{n}]")
         else:
             parts.append(" ".join(u.text for u in units) + f" [{n}]")
     return "\n".join(parts), tuple(citations)
