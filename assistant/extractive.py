@@ -549,7 +549,3 @@ def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: di
         absent = [t for t in own if not _covered(t, bag)]
         return False, f"the closest passages cover only {cov:.0%} of the question ({', '.join(absent[:4])} missing)"
     return True, ""
-
-
-def fold_equal(a: str, b: str) -> bool:
-    return fold(a) == fold(b)
