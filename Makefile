@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run ingest test test-fast lint bench eval clean
+.PHONY: setup run ingest test test-fast lint bench bench-large eval clean
 
 setup: $(STAMP)
 
@@ -38,6 +38,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m bench.run
+
+# Adds a corpus of >= 50,000 chunks (built once, cached under bench/cache/; ~25 min to build).
+bench-large: setup
+	$(BIN)/python -m bench.run --large
 
 eval: setup
 	$(BIN)/dialogue-assistant eval
