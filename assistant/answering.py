@@ -42,10 +42,14 @@ _resources: dict[tuple, Resources] = {}
 _res_lock = threading.Lock()
 
 
+def _key(settings: Settings) -> tuple:
+    return (str(settings.store_dir), settings.chroma_url, settings.collection)
+
+
 def resources(settings: Settings | None = None) -> Resources:
     """The store, keyword index and model for these settings, loaded once per process."""
     settings = settings or Settings.from_env()
-    key = (str(settings.store_dir), settings.chroma_url, settings.collection)
+    key = _key(settings)
     with _res_lock:
         res = _resources.get(key)
         if res is None:
@@ -84,7 +88,7 @@ def warm_up(settings: Settings | None = None) -> Resources:
 def refresh(settings: Settings | None = None) -> None:
     """Bring an already loaded keyword index in step with the store (after an ingest)."""
     settings = settings or Settings.from_env()
-    key = (str(settings.store_dir), settings.chroma_url, settings.collection)
+    key = _key(settings)
     res = _resources.get(key)
     if res is not None:
         res.index.sync()

@@ -43,15 +43,16 @@ def chunk_metadata(doc: ParsedDocument, chunk: Chunk, fingerprint: str, n_chunks
         "end": chunk.end,
         "page": chunk.page if chunk.page is not None else -1,
         "section": chunk.section or "",
-        "title": m.title or "",
-        "process": m.process or "",
-        "meeting_type": m.meeting_type or "",
-        "date": m.date or "",
-        "year": int(m.year or 0),
-        "location": m.location or "",
+        **meta_fields(m),
         "units": dumps_units((u.start, u.end, u.kind) for u in chunk.units),
         "unit_vecs": "",
     }
+
+
+def meta_fields(m) -> dict:
+    """The document metadata every chunk and document record carries (flat scalars)."""
+    return {"title": m.title or "", "process": m.process or "", "meeting_type": m.meeting_type or "",
+            "date": m.date or "", "year": int(m.year or 0), "location": m.location or ""}
 
 
 def doc_metadata(doc: ParsedDocument, f: FileEntry, fingerprint: str, n_chunks: int,
@@ -65,12 +66,7 @@ def doc_metadata(doc: ParsedDocument, f: FileEntry, fingerprint: str, n_chunks: 
         "size": f.size,
         "mtime_ns": f.mtime_ns,
         "n_chunks": n_chunks,
-        "title": m.title or "",
-        "process": m.process or "",
-        "meeting_type": m.meeting_type or "",
-        "date": m.date or "",
-        "year": int(m.year or 0),
-        "location": m.location or "",
+        **meta_fields(m),
         "format": doc.format or "",
         "pages": max((p[2] for p in doc.pages), default=0),
     }

@@ -189,3 +189,15 @@ def seed_settings(tmp_path_factory, embedder):
     report = run_ingest(settings, embedder=embedder, progress=False)
     assert report.added == len(SEEDS) and not report.failed, report.to_dict()
     return settings
+
+
+def doc_records(store) -> dict:
+    """The store's document records, id -> (cleaned text, metadata), without the change marker
+    (its value differs from run to run): what a store-equals-clean-build check compares."""
+    from assistant.store import GENERATION_ID
+
+    got = store.docs.get(include=["documents", "metadatas"])
+    docs = {i: (t, dict(m)) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"],
+                                                strict=True)}
+    docs.pop(GENERATION_ID, None)
+    return docs

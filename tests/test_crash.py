@@ -18,9 +18,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import doc_records
 
 from assistant.settings import ROOT, Settings
-from assistant.store import GENERATION_ID, Store
+from assistant.store import Store
 from ingest.pipeline import run_ingest
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ DRIVER = textwrap.dedent(
 
     torch.set_num_threads(1)
     from assistant.settings import Settings
-    from assistant.store import GENERATION_ID, Store
+    from assistant.store import Store
     from ingest.pipeline import run_ingest
 
     corpus, store_dir, kill_at, full = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -115,10 +116,7 @@ def snapshot(store: Store) -> tuple[dict, dict]:
         meta = dict(meta)
         meta["unit_vecs"] = len(meta["unit_vecs"])  # present and of the right size
         chunks[cid] = (text, meta)
-    got = store.docs.get(include=["documents", "metadatas"])
-    docs = {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"],
-                                         strict=True)}
-    docs.pop(GENERATION_ID, None)  # the change marker differs from run to run
+    docs = doc_records(store)
     return chunks, docs
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import doc_records
 
 from assistant.embeddings import get_embedder
 from assistant.settings import ROOT, Settings
-from assistant.store import DONE, GENERATION_ID, Store, unpack_vectors
+from assistant.store import DONE, Store, unpack_vectors
 from ingest.pipeline import IngestError, chunk_id, run_ingest, shard_of
 
 # Two seeds (3 and 10 chunks) and a one-chunk note keep the model's work small: the tests
@@ -73,10 +74,7 @@ def snapshot(store: Store) -> tuple[dict, dict]:
         meta = dict(meta)
         units = unpack_vectors(meta.pop("unit_vecs"))
         chunks[cid] = (text, meta, np.asarray(emb, dtype=np.float32), units)
-    got = store.docs.get(include=["documents", "metadatas"])
-    docs = {i: (t, dict(m)) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"],
-                                                strict=True)}
-    docs.pop(GENERATION_ID, None)  # the change marker differs from run to run
+    docs = doc_records(store)
     return chunks, docs
 
 

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import doc_records
 
 from assistant.answering import answer, resources
 from assistant.embeddings import get_embedder
 from assistant.index import ChunkIndex
 from assistant.settings import ROOT, Settings
-from assistant.store import GENERATION_ID, Store, unpack_vectors
+from assistant.store import Store, unpack_vectors
 from ingest.pipeline import run_ingest
 
 pytestmark = pytest.mark.slow
@@ -78,10 +79,7 @@ def state(store: Store) -> tuple[dict, dict]:
         meta = dict(meta)
         units = unpack_vectors(meta.pop("unit_vecs"))
         chunks[cid] = (text, meta, np.asarray(emb, dtype=np.float32), units)
-    got = store.docs.get(include=["documents", "metadatas"])
-    docs = {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"],
-                                          strict=True)}
-    docs.pop(GENERATION_ID, None)  # the change marker differs from run to run
+    docs = doc_records(store)
     return chunks, docs
 
 

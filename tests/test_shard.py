@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import doc_records
 
 from assistant.settings import ROOT, Settings
-from assistant.store import GENERATION_ID, Store, unpack_vectors
+from assistant.store import Store, unpack_vectors
 from ingest.cli import parse_shard
 from ingest.pipeline import run_ingest, shard_of
 
@@ -39,10 +40,7 @@ def everything(store: Store) -> tuple[dict, dict]:
     chunks = {cid: (text, dict(meta), np.asarray(emb, dtype=np.float32))
               for cid, text, meta, emb in zip(got["ids"], got["documents"], got["metadatas"],
                                               got["embeddings"], strict=True)}
-    got = store.docs.get(include=["documents", "metadatas"])
-    docs = {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"],
-                                          strict=True)}
-    docs.pop(GENERATION_ID, None)  # the change marker differs from run to run
+    docs = doc_records(store)
     return chunks, docs
 
 
