@@ -25,7 +25,7 @@ from .textnorm import STOPWORDS, fold, stem, tokens, words
 # (`python -m bench.tune_answerer`).
 WEIGHTS = {"dense": 0.200, "coverage": 0.661, "context": 0.689, "cue": 0.384, "rank": -0.021,
            "repeat": 0.006, "doc": 0.673, "phrase": 0.060, "header": 0.146, "passage": 0.106,
-           "prior": 0.077, "meta": 0.284, "listed": 0.3}
+           "prior": 0.077, "meta": 0.284, "listed": 0.3, "exact": 0.1}
 SUPPORT_MARGIN = 0.20     # how far below the best a candidate may score and still be tried
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 MIN_DENSE = 0.20          # the chosen unit's similarity to the question
@@ -38,11 +38,13 @@ GENERIC = frozenset(tokens("meeting report document documents say mention state 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "turkey": ("turkiy",), "turkiy": ("turkey",), "kyiv": ("kiev",), "kiev": ("kyiv",),
     "czechia": ("czech",), "russia": ("russian",), "uk": ("kingdom",), "eu": ("european",),
-    "email": ("mail",), "attend": ("gather", "participant", "particip"), "people": ("participant",),
+    "email": ("mail",), "attend": ("gather", "participant", "particip", "join"),
+    "people": ("participant",),
     "decid": ("decision", "agre", "yes"), "decision": ("decid", "agre", "yes"),
     "chair": ("chairmanship", "chairman"), "chairmanship": ("chair",), "host": ("hosted",),
     "plan": ("work", "planned"), "held": ("hold", "take", "place"), "hold": ("held",),
-    "join": ("participant", "inclusion", "becoming", "invite"), "invite": ("join",),
+    "join": ("participant", "particip", "gather", "attend", "inclusion", "becoming", "invite"),
+    "invite": ("join",), "gather": ("attend", "join", "participant"),
     "propos": ("proposal", "suggest"), "suggest": ("propos",), "expansion": ("expand",),
     "expand": ("expansion",),
     "lead": ("leadership", "led"), "leader": ("lead", "leadership"),
@@ -284,10 +286,33 @@ def pool(hits: Sequence[Hit], top: int = 12, each: int = 4) -> list[Hit]:
     return chosen
 
 
+def same_document_rows(plan: QueryPlan, passages: Sequence[Hit], index: ChunkIndex,
+                       docs: int = 2, each: int = 3) -> list[Hit]:
+    """The best keyword matches inside the leading documents that the pool lacks: when
+    distractors share a report's vocabulary, the report's own table or list can fall out of the
+    global top ranks while its other passages lead."""
+    seen = {h.row for h in passages}
+    sources: list[str] = []
+    for h in passages:
+        src = index.rows[h.row].source
+        if src not in sources:
+            sources.append(src)
+        if len(sources) == docs:
+            break
+    out = []
+    for src in sources:
+        new = [row for row, _ in index.keyword_search_in(plan.keywords, src, each + len(seen))
+               if row not in seen][:each]
+        out += [Hit(row, 0.0) for row in new]
+        seen.update(new)
+    return out
+
+
 def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray,
              kind: str) -> tuple[list[Unit], dict[str, float]]:
     """Every candidate unit with its features (`Unit.f`); also the question's weighted terms."""
     passages = pool(hits)
+    passages += same_document_rows(plan, passages, index)
     if kind == "expansion":
         passages += _expansion_rows(plan.question, passages, index)
     rank_of = {h.row: r for r, h in enumerate(passages)}
@@ -309,6 +334,13 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
     qtoks = set(tokens(plan.question))
     strict = strict_terms(plan.question)
     prior = set(plan.prior)
+    # The question's words as written ("opened", not "opening"): a unit that repeats the very
+    # form (the verb, not its noun) usually states the fact asked about.
+    forms = {}
+    for w in words(plan.question):
+        t = tokens(w)[0] if tokens(w) else ""
+        if t in terms and w not in STOPWORDS:
+            forms[w] = t
     doc_match = {r: (sum(_covered(t, index.doc_bag(index.rows[r].source)) for t in strict) / len(strict)
                      if strict else 1.0) for r in headers}
     for u in units:
@@ -332,10 +364,18 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         # A unit that only repeats the question's words (a heading, a menu item) answers nothing.
         own = [t for t in tokens(u.text) if t not in STOPWORDS]
         novelty = sum(t not in qtoks for t in own) / max(len(own), 1)
-        u.f = {"dense": u.dense, "coverage": u.coverage, "context": u.context, "cue": u.cue,
+        residual_forms = {w: t for w, t in forms.items() if t in residual[u.row]}
+        if residual_forms:
+            have = set(words(u.text))
+            exact = (sum(terms[t] for w, t in residual_forms.items() if w in have)
+                     / sum(terms[t] for t in residual_forms.values()))
+        else:
+            exact = 0.0
+        u.f = {"dense": u.dense, "coverage": (1.0 - share[u.row]) + u.coverage, "context": u.context, "cue": u.cue,
                "rank": 1.0 / (1 + rank_of[u.row]), "repeat": max(0.0, 0.5 - novelty),
                "doc": doc_match[u.row], "phrase": u.phrase,
                "header": _coverage(terms, headers[u.row]), "passage": passage_sim[u.row],
+               "exact": exact,
                "prior": 1.0 if index.rows[u.row].source in prior else 0.0,
                "meta": (1.0 - share[u.row]) * _states_meta(kind, u.text, index.rows[u.row].meta),
                # a list asked for by its heading: "What were the SOM Decisions?"

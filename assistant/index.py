@@ -13,6 +13,7 @@ cached in the store folder so a new process does not page through Chroma again.
 from __future__ import annotations
 
 import logging
+import math
 import pickle
 import re
 import threading
@@ -241,6 +242,33 @@ class ChunkIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def doc_range(self, source: str) -> range:
+        """The rows of one document (they are contiguous)."""
+        rows = self._by_source.get(source, ((), []))[1]
+        if not rows or rows[0].id not in self.row_of:
+            return range(0)
+        start = self.row_of[rows[0].id]
+        return range(start, start + len(rows))
+
+    def keyword_search_in(self, query: dict[str, float], source: str, k: int) -> list[tuple[int, float]]:
+        """Top-k (row, score) by BM25 among one document's chunks. A word most of the report's
+        chunks share (its subject, "BMP" in the BMP newsletter) tells them apart little, so each
+        query word is weighted again by its rarity inside the report."""
+        rng = self.doc_range(source)
+        if not rng:
+            return []
+        n = len(rng)
+        local = {}
+        for tok, w in query.items():
+            df = max(self.bm25.doc_freq_in(tok, rng.start, rng.stop),
+                     self.bm25_head.doc_freq_in(tok, rng.start, rng.stop))
+            local[tok] = w * math.log1p((n - df + 0.5) / (df + 0.5))
+        query = local
+        scores = (self.bm25.scores_in(query, rng.start, rng.stop)
+                  + HEADER_WEIGHT * self.bm25_head.scores_in(query, rng.start, rng.stop))
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(rng.start + int(i), float(scores[i])) for i in order if scores[i] > 0]
 
     def neighbor(self, row: int, delta: int) -> int | None:
         """The row `delta` chunks away in the same document, or None."""

@@ -67,3 +67,26 @@ class BM25:
             col = self.matrix.getcol(j)
             out[col.indices] += weight * col.data
         return out
+
+    def doc_freq_in(self, token: str, start: int, end: int) -> int:
+        """How many of documents start..end-1 hold `token`."""
+        j = self.vocab.get(token)
+        if j is None:
+            return 0
+        idx = self.matrix.indices[self.matrix.indptr[j] : self.matrix.indptr[j + 1]]
+        return int(((idx >= start) & (idx < end)).sum())
+
+    def scores_in(self, query: Mapping[str, float], start: int, end: int) -> np.ndarray:
+        """BM25 scores of documents start..end-1 only (one report's chunks): reads just that
+        stretch of each query column."""
+        out = np.zeros(max(end - start, 0), dtype=np.float32)
+        m = self.matrix
+        for tok, weight in query.items():
+            j = self.vocab.get(tok)
+            if j is None or weight == 0:
+                continue
+            lo, hi = m.indptr[j], m.indptr[j + 1]
+            idx, data = m.indices[lo:hi], m.data[lo:hi]
+            keep = (idx >= start) & (idx < end)
+            np.add.at(out, idx[keep] - start, weight * data[keep])
+        return out

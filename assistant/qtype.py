@@ -13,8 +13,9 @@ import re
 
 from .textnorm import fold, stem
 
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}})?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}|(?:19|20)\d\d|{_MONTH}\b)", re.I)
+_PART_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\.?\s+(?:\d{{1,2}}|(?:19|20)\d\d)\b", re.I)
 _FULL_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}})?\s+{_MONTH}\w*,?\s+(?:19|20)\d\d|{_MONTH}\w*\s+\d{{1,2}},?\s+(?:19|20)\d\d|\b(?:19|20)\d\d-\d\d-\d\d\b", re.I)
 _NUMBER = re.compile(r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"twenty|thirty|forty|fifty|hundred|dozens?)\b", re.I)
@@ -22,6 +23,8 @@ _HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof|H\.E)\.?\s+[A-ZÀ-Ž]")
 _TITLE = re.compile(r"\b(?:Minister|Director|Head|President|Deputy|Chair(?:man|woman|person)?|Ambassador|"
                     r"Secretary|Commissioner|Co-ordinator|Coordinator|Officer)\b")
 _PROPER = re.compile(r"(?<![.:!?]\s)(?<!^)\b[A-ZÀ-Ž][a-zà-ž’'-]{2,}")
+_STATE_ROLE = re.compile(r"\b(?:co-?)?(?:chair|host|lead|presid|member|particip|attend|join|"
+                         r"organi[sz])\w*", re.I)
 _CAPWORDS = re.compile(r"\b[A-ZÀ-Ž][\w’'-]+(?:\s+[A-ZÀ-Ž][\w’'-]+)+")
 _PLACE = re.compile(r"\b(?:in|at|to|Location:)\s+[A-ZÀ-Ž][\w’'-]+")
 
@@ -89,11 +92,19 @@ def cue(kind: str, text: str, question: str = "") -> float:
     if kind == "date":
         if _FULL_DATE.search(text):
             return 1.0
-        return 0.8 if _DATE.search(text) and re.search(_MONTH, text, re.I) else 0.5 if _DATE.search(text) else 0.0
+        # A month with its day or year ("April 2009", "15 December"); not "Dec" in "Declaration"
+        # nor the verb "may".
+        return 0.8 if _PART_DATE.search(text) else 0.5 if _DATE.search(text) else 0.0
     if kind == "person":
         if _HONORIFIC.search(text):
             return 1.0
         if _TITLE.search(text) and _CAPWORDS.search(text):
+            return 0.7
+        from .gazetteer import countries_in
+
+        # In intergovernmental dialogues a state is often the "who" of a role: chairs, hosts,
+        # members, participants.
+        if _STATE_ROLE.search(question) and countries_in(text) - countries_in(question):
             return 0.7
         return 0.4 if _PROPER.search(text) else 0.0
     if kind == "place":
@@ -114,7 +125,8 @@ def cue(kind: str, text: str, question: str = "") -> float:
             from .gazetteer import countries_in
 
             named = countries_in(text) - countries_in(question)
-            return 1.0 if len(named) >= 2 else 0.6 if named else 0.0
+            one = not re.search(r"\bcountries\b|\bstates\b", fold(question))  # "which country"
+            return 1.0 if len(named) >= (1 if one else 2) else 0.6 if named else 0.0
         asked = {stem(fold(w)) for w in re.findall(r"\w+", question)}
         names = {m.group(0) for m in _PROPER.finditer(text) if stem(fold(m.group(0))) not in asked}
         return 1.0 if len(names) >= 2 else 0.5 if names else 0.0

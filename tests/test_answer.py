@@ -276,3 +276,38 @@ def test_count_noun_skips_an_adjective():
     assert count_noun(q) == "official"
     assert cue("count", "After two years of virtual Senior Officials Meetings, Senior Officials "
                         "gathered again in person in Istanbul.", q) < 1.0
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("The Chairmanship and other countries agreed on the North-South cooperation.", set()),
+    ("Delegations of the Czech Republic, Bosnia and Herzegovina and the United States met.",
+     {"czech republic", "bosnia and herzegovina", "united states"}),
+    ("Turkey’s Directorate General and the Russian Federation", {"turkey", "russian federation"}),
+])
+def test_countries_in_finds_whole_names_only(text, want):
+    from assistant.gazetteer import countries_in
+
+    assert countries_in(text) == want
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("before its endorsement in April 2009", 0.8),
+    ("on 15 December", 0.8),
+    ("15 December 2010", 1.0),
+    # "Dec" inside "Declaration" and the verb "may" are not months.
+    ("endorsing parties of the BMP Joint Declaration in 2011", 0.5),
+    ("Partners may meet again in 2011", 0.5),
+    ("No date at all", 0.0),
+])
+def test_date_cue_wants_a_month_beside_a_day_or_year(text, level):
+    from assistant.qtype import cue
+
+    assert cue("date", text, "When was it endorsed?") == level
+
+
+def test_a_state_answers_who_holds_a_role_but_not_who_spoke():
+    from assistant.qtype import cue
+
+    text = "The Chairmanship will convene the Reference Group Chairs, Sweden and Pakistan."
+    assert cue("person", text, "Who are the Reference Group Chairs?") >= 0.7
+    assert cue("person", text, "Who represented the European Commission?") < 0.7

@@ -82,3 +82,11 @@ def test_folded_stemmed_tokens_match_across_spelling():
     bm = BM25([tokens("Dr. Savaş Ünlü opened the meeting"), tokens("Ms. Timea Lehoczki spoke")])
     s = bm.scores(dict.fromkeys(tokens("Savas Unlu"), 1.0))
     assert s[0] > 0 and s[1] == 0
+
+
+def test_scores_in_equals_the_full_scores_on_that_stretch(bm):
+    q = {"budapest": 1.0, "process": 0.5, "prague": 2.0}
+    full = bm.scores(q)
+    assert np.allclose(bm.scores_in(q, 1, 3), full[1:3])
+    assert bm.doc_freq_in("budapest", 0, 2) == 1 and bm.doc_freq_in("budapest", 0, 4) == 2
+    assert bm.doc_freq_in("unseen", 0, 4) == 0
