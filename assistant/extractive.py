@@ -47,6 +47,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "invite": ("join",), "gather": ("attend", "join", "participant"),
     "propos": ("proposal", "suggest"), "suggest": ("propos",), "expansion": ("expand",),
     "expand": ("expansion",),
+    "purpos": ("objective", "aim", "goal"), "objective": ("purpos", "aim", "goal"),
+    "aim": ("purpos", "objective", "goal"), "goal": ("purpos", "objective", "aim"),
+    "financ": ("fund", "funded"), "fund": ("financ",), "directorat": ("dg",),
+    # demonyms: "the Turkish Chair" is Türkiye's
+    "turkish": ("turkey", "turkiy"), "russian": ("russia",), "polish": ("poland",),
+    "czech": ("czechia",), "hungarian": ("hungary",), "bulgarian": ("bulgaria",),
+    "swedish": ("sweden",), "belgian": ("belgium",),
     "lead": ("leadership", "led"), "leader": ("lead", "leadership"),
     "virtual": ("online",), "online": ("virtual",),
     "organisation": ("organization",), "organization": ("organisation",),

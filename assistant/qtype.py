@@ -35,7 +35,7 @@ def kind_of(question: str) -> str:
         return "expansion"
     if re.search(r"\bhow many\b|\bnumber of\b|\bhow much\b", q):
         return "count"
-    if re.search(r"^when\b|\bwhat (date|day|year|month)\b|\bwhich (date|day|year|month)\b|\bwhen (was|were|did|is|will)\b|\bon what date\b", q):
+    if re.search(r"^when\b|\b(what|which)( exact| precise)? (date|day|year|month)\b|\bwhen (was|were|did|is|will)\b|\bon what date\b", q):
         return "date"
     if re.search(r"^where\b|\bwhich (city|place|town|venue)\b|\bwhere (was|were|did|is|will)\b|\bin what (city|country|place)\b|\blocation\b", q):
         return "place"
@@ -149,4 +149,20 @@ def normalise_dates(question: str) -> str:
         return f"{d} {months[mo - 1]} {y}" if 1 <= mo <= 12 else m.group(0)
 
     question = re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: f"{m.group(3)}/{m.group(2)}/{m.group(1)}", question)
-    return re.sub(r"\b(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d\d)\b", repl, question)
+    question = re.sub(r"\b(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d\d)\b", repl, question)
+    # "Dec 2022", "3 Nov" -> the month written out, as the reports write it.
+    full = {m[:3].lower(): m for m in months}
+    full["sept"] = "September"
+    return re.sub(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?(?=\s*(?:\d|$|[,;?!)]))",
+                  lambda m: full[m.group(1).lower()], question)
+
+
+# Phrases a question uses for what the reports say in one word.
+_PHRASES = ((r"\btak(?:e|es|ing|en)\s+part\b|\btook\s+part\b", "participate"),)
+
+
+def normalise_phrases(question: str) -> str:
+    """ "take part in" -> "participate in" (the reports' "participating states")."""
+    for pattern, repl in _PHRASES:
+        question = re.sub(pattern, repl, question, flags=re.I)
+    return question

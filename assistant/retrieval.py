@@ -62,9 +62,9 @@ def is_follow_up(question: str) -> bool:
 def plan_query(question: str, history: Sequence[tuple[str, str]] = (),
                follow_up: bool | None = None) -> QueryPlan:
     """Turn a question (and the conversation) into what the retrievers search for."""
-    from .qtype import normalise_dates
+    from .qtype import normalise_dates, normalise_phrases
 
-    question = normalise_dates(question)
+    question = normalise_phrases(normalise_dates(question))
     kw: dict[str, float] = {}
     for t in tokens(question):
         if t not in STOPWORDS:
@@ -79,7 +79,7 @@ def plan_query(question: str, history: Sequence[tuple[str, str]] = (),
                 kw[t] = max(kw.get(t, 0.0), weight)
     context = f"{prev_q} {prev_a}".strip()
     return QueryPlan(question, f"{question} {context}", kw, follow_up=True, context=context,
-                     previous=normalise_dates(prev_q))
+                     previous=normalise_phrases(normalise_dates(prev_q)))
 
 
 def chroma_where(filters: Filters) -> dict | None:

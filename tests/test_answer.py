@@ -311,3 +311,23 @@ def test_a_state_answers_who_holds_a_role_but_not_who_spoke():
     text = "The Chairmanship will convene the Reference Group Chairs, Sweden and Pakistan."
     assert cue("person", text, "Who are the Reference Group Chairs?") >= 0.7
     assert cue("person", text, "Who represented the European Commission?") < 0.7
+
+
+@pytest.mark.parametrize(("question", "written"), [
+    ("What is on the work plan for 3 Nov 2011?", "What is on the work plan for 3 November 2011?"),
+    ("at the Dec 2022 SOM", "at the December 2022 SOM"),
+    ("in Moscow in Oct. 2010?", "in Moscow in October 2010?"),
+    ("the meeting on 15/12/2010", "the meeting on 15 December 2010"),
+])
+def test_dates_are_written_as_the_reports_write_them(question, written):
+    from assistant.qtype import normalise_dates
+
+    assert normalise_dates(question) == written
+
+
+def test_take_part_reads_as_participate():
+    from assistant.qtype import kind_of, normalise_phrases
+
+    assert normalise_phrases("Which states take part in the Prague Process?") == \
+        "Which states participate in the Prague Process?"
+    assert kind_of("On which exact day in 2011 is the conference?") == "date"
