@@ -69,6 +69,7 @@ def size_point(name: str, corpus: Path, store: Path, plan: Plan, results: dict,
     from .startup_bench import serve_ready
 
     settings = settings_for(corpus, store)
+    export_query_encoder(settings)
     point: dict = {"reports": sum(1 for p in corpus.iterdir() if p.is_file() and
                                   not p.name.startswith("."))}
     if built_s is not None:
@@ -89,6 +90,14 @@ def size_point(name: str, corpus: Path, store: Path, plan: Plan, results: dict,
     point["serve"] = serve_ready(env, answers=plan.serve_answers)
     results.setdefault("sizes", {})[name] = point
     log.info("size %s: %s", name, json.dumps(point))
+
+
+def export_query_encoder(settings) -> None:
+    """What `dialogue-assistant ingest` does after indexing: the ONNX query encoder that lets
+    `ask` and `serve` run without torch (once per store)."""
+    from assistant.onnx_encoder import ensure_export
+
+    ensure_export(settings)
 
 
 def build(corpus: Path, store: Path) -> float:
@@ -167,6 +176,7 @@ def run(plan: Plan, out: Path, readme: Path, baseline: bool = True, label: str =
     # 5: cold start on the seed corpus.
     seed_store = WORK / "store-seeds"
     build(ROOT / "corpus", seed_store)
+    export_query_encoder(settings_for(ROOT / "corpus", seed_store))
     env = bench_env(store_dir=seed_store, corpus_dir=ROOT / "corpus", collection="bench")
     results["cold_start"] = {"ask": cold_ask(env, runs=plan.cold_runs),
                              "phases": probe_phases(env),
