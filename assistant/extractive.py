@@ -19,7 +19,15 @@ import numpy as np
 from .index import MONTHS, ChunkIndex, ChunkRow, acronyms, header_text
 from .qtype import cue, kind_of
 from .retrieval import Hit, QueryPlan
-from .textnorm import STOPWORDS, fold, stem, tokens, words
+from .terms import (
+    _coverage,
+    _covered,
+    focus_term,
+    processes_named,
+    question_terms,
+    strict_terms,
+)
+from .textnorm import STOPWORDS, fold, tokens, words
 
 # Feature weights and thresholds, calibrated on tests/eval/qa.jsonl with distractors mixed in
 # (`python -m bench.tune_answerer`).
@@ -30,43 +38,6 @@ SUPPORT_MARGIN = 0.20     # how far below the best a candidate may score and sti
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 MIN_DENSE = 0.20          # the chosen unit's similarity to the question
 WINDOW = 28               # words per window when scoring long units
-QUESTION_WORDS = frozenset("who whom what when where which why how many much does did do is are was "
-                           "were the a an of in on at for to by".split())
-GENERIC = frozenset(tokens("meeting report document documents say mention state said information "
-                           "detail details question answer according text passage"))
-# Domain spellings and paraphrases a reader treats as the same word (folded, stemmed).
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "turkey": ("turkiy",), "turkiy": ("turkey",), "kyiv": ("kiev",), "kiev": ("kyiv",),
-    "czechia": ("czech",), "russia": ("russian",), "uk": ("kingdom",), "eu": ("european",),
-    "email": ("mail",), "attend": ("gather", "participant", "particip", "join"),
-    "people": ("participant",),
-    "decid": ("decision", "agre", "yes"), "decision": ("decid", "agre", "yes"),
-    "chair": ("chairmanship", "chairman"), "chairmanship": ("chair",), "host": ("hosted",),
-    "plan": ("work", "planned"), "held": ("hold", "take", "place"), "hold": ("held",),
-    "join": ("participant", "particip", "gather", "attend", "inclusion", "becoming", "invite"),
-    "invite": ("join",), "gather": ("attend", "join", "participant"),
-    "propos": ("proposal", "suggest"), "suggest": ("propos",), "expansion": ("expand",),
-    "expand": ("expansion",),
-    "purpos": ("objective", "aim", "goal"), "objective": ("purpos", "aim", "goal"),
-    "aim": ("purpos", "objective", "goal"), "goal": ("purpos", "objective", "aim"),
-    "financ": ("fund", "funded"), "fund": ("financ",), "directorat": ("dg",),
-    # demonyms: "the Turkish Chair" is Türkiye's
-    "turkish": ("turkey", "turkiy"), "russian": ("russia",), "polish": ("poland",),
-    "czech": ("czechia",), "hungarian": ("hungary",), "bulgarian": ("bulgaria",),
-    "swedish": ("sweden",), "belgian": ("belgium",),
-    "lead": ("leadership", "led"), "leader": ("lead", "leadership"),
-    "virtual": ("online",), "online": ("virtual",),
-    "organisation": ("organization",), "organization": ("organisation",),
-}
-ALIASES = {stem(k): tuple(stem(v) for v in vs) for k, vs in _ALIASES.items()}
-# Words the question's type already accounts for ("what does X stand for", "his position").
-TYPE_WORDS = {
-    "expansion": frozenset(tokens("stand mean meaning abbreviation acronym full name form")),
-    "person": frozenset(tokens("position title role job name person official")),
-    "date": frozenset(tokens("date day year month time held take place happen")),
-    "place": frozenset(tokens("place city country venue location town held hold take host located")),
-    "count": frozenset(tokens("number")),
-}
 
 
 @dataclass
@@ -97,64 +68,6 @@ class Choice:
     reason: str = ""
     kind: str = "other"
     candidates: list[Unit] = field(default_factory=list)
-
-
-def question_terms(plan: QueryPlan, index: ChunkIndex, kind: str = "other") -> dict[str, float]:
-    """The question's content tokens weighted by IDF (generic words weigh little)."""
-    out: dict[str, float] = {}
-    skip = TYPE_WORDS.get(kind, frozenset())
-    for w in words(plan.question):
-        if w in STOPWORDS or w in QUESTION_WORDS:
-            continue
-        t = tokens(w)[0]
-        if t in skip:
-            continue
-        idf = index.bm25.idf(t)
-        out[t] = idf * (0.2 if t in GENERIC else 1.0)
-    return out
-
-
-def focus_term(question: str, kind: str) -> str | None:
-    """The noun a question is about: "how many STAFF", "what BUDGET was agreed"."""
-    from .qtype import count_noun
-
-    if kind == "count":
-        noun = count_noun(question)
-        return noun if noun and noun not in STOPWORDS else None
-    q = fold(question)
-    m = re.match(r"\s*(?:what|which)\s+([a-z]+)\s+(?:was|were|is|are|did|does|do|has|have|will)\b", q) \
-        or re.match(r"\s*what (?:is|was|are|were) the ([a-z]+) of\b", q)
-    if m and m.group(1) not in STOPWORDS and m.group(1) not in QUESTION_WORDS:
-        return tokens(m.group(1))[0]
-    return None
-
-
-def strict_terms(question: str) -> set[str]:
-    """Tokens that must appear in the evidence: numbers, acronyms, capitalised names
-    (not the first word), as folded tokens."""
-    out: set[str] = set()
-    for i, m in enumerate(re.finditer(r"[\w’'-]+", question)):
-        w = m.group(0)
-        if re.fullmatch(r"\d+(st|nd|rd|th)?", w) or re.fullmatch(r"[A-Z]{2,6}s?", w) or (i > 0 and w[:1].isupper()):
-            tok = tokens(w)
-            if tok and tok[0] not in STOPWORDS and tok[0] not in GENERIC:
-                out.add(tok[0])
-    return out
-
-
-_PROCESS = re.compile(r"\b((?:[A-Z][\w’'-]+\s+){1,3}(?:Process|Dialogue))\b")
-
-
-def processes_named(text: str) -> set[str]:
-    """Dialogue names a text mentions, folded: "the Budapest Process" -> {"budapest process"}."""
-    out = set()
-    for m in _PROCESS.finditer(text or ""):
-        words = m.group(1).split()
-        while words and words[0].lower() in ("the", "what", "which", "who", "when", "where", "how"):
-            words = words[1:]
-        if len(words) >= 2:
-            out.add(fold(" ".join(words[-2:])))
-    return out
 
 
 def passage_bag(index: ChunkIndex, row_i: int) -> set[str]:
@@ -206,20 +119,6 @@ def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
         bag |= set(tokens(plan.question))
     missing = [t for t in own if not _covered(t, bag)] + [t for t in inherited if not _covered(t, docs)]
     return 1.0 - len(missing) / (len(own) + len(inherited)), sorted(missing)
-
-
-def _covered(t: str, bag: set[str]) -> bool:
-    if t in bag or any(a in bag for a in ALIASES.get(t, ())):
-        return True
-    # Morphology the light stemmer misses: "geographic" ~ "geographically", "propos" ~ "proposal".
-    return len(t) >= 5 and any(len(b) >= 5 and (b.startswith(t) or t.startswith(b)) for b in bag)
-
-
-def _coverage(terms: dict[str, float], bag: set[str]) -> float:
-    total = sum(terms.values())
-    if total <= 0:
-        return 1.0
-    return sum(w for t, w in terms.items() if _covered(t, bag)) / total
 
 
 def _question_pairs(text: str) -> set[tuple[str, str]]:

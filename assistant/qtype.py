@@ -79,7 +79,7 @@ def cue(kind: str, text: str, question: str = "") -> float:
         if not nums:
             return 0.0
         if noun:
-            from .extractive import ALIASES
+            from .terms import ALIASES
 
             wanted = {noun, *ALIASES.get(noun, ())}
             folded = fold(body)

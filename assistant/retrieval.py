@@ -122,7 +122,7 @@ class HybridSearcher:
 
         A question after earlier turns that names nothing specific ("Who led the delegation?")
         is a follow-up even without a pronoun."""
-        from .extractive import strict_terms
+        from .terms import strict_terms
 
         if history and not plan.follow_up and not self._identifies(plan.question):
             plan = plan_query(plan.question, history, follow_up=True)
@@ -144,7 +144,7 @@ class HybridSearcher:
     def _identifies(self, question: str) -> bool:
         """Does the question name something that picks out few passages (a process, a place,
         a year, a rare name)?"""
-        from .extractive import strict_terms
+        from .terms import strict_terms
 
         n = max(len(self.index), 1)
         return any(self.index.bm25.doc_freq(t) + self.index.bm25_head.doc_freq(t) < 0.05 * n
