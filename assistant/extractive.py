@@ -242,11 +242,8 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
     prior = set(plan.prior)
     # The question's words as written ("opened", not "opening"): a unit that repeats the very
     # form (the verb, not its noun) usually states the fact asked about.
-    forms = {}
-    for w in words(plan.question):
-        t = tokens(w)[0] if tokens(w) else ""
-        if t in terms and w not in STOPWORDS:
-            forms[w] = t
+    forms = {w: tok[0] for w in words(plan.question)
+             if w not in STOPWORDS and (tok := tokens(w)) and tok[0] in terms}
     doc_match = {r: (sum(_covered(t, index.doc_bag(index.rows[r].source)) for t in strict) / len(strict)
                      if strict else 1.0) for r in headers}
     for u in units:

@@ -45,6 +45,7 @@ class BM25:
         tf = tf.tocoo()
         weighted = tf.data * (K1 + 1) / (tf.data + norm[tf.row]) * self.idf_arr[tf.col]
         self.matrix = sparse.csc_matrix((weighted.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
+        self.matrix.sort_indices()  # `_column_in` binary-searches each column
 
     def idf(self, token: str) -> float:
         """IDF of a token; an unseen token gets the highest possible IDF."""
@@ -68,25 +69,27 @@ class BM25:
             out[col.indices] += weight * col.data
         return out
 
-    def doc_freq_in(self, token: str, start: int, end: int) -> int:
-        """How many of documents start..end-1 hold `token`."""
+    def _column_in(self, token: str, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """(document offsets from `start`, weights) of `token`'s column within start..end-1:
+        a binary search, as the column's document indices are sorted."""
         j = self.vocab.get(token)
         if j is None:
-            return 0
-        idx = self.matrix.indices[self.matrix.indptr[j] : self.matrix.indptr[j + 1]]
-        return int(((idx >= start) & (idx < end)).sum())
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        m = self.matrix
+        idx = m.indices[m.indptr[j] : m.indptr[j + 1]]
+        lo, hi = np.searchsorted(idx, start), np.searchsorted(idx, end)
+        return idx[lo:hi] - start, m.data[m.indptr[j] + lo : m.indptr[j] + hi]
+
+    def doc_freq_in(self, token: str, start: int, end: int) -> int:
+        """How many of documents start..end-1 hold `token`."""
+        return len(self._column_in(token, start, end)[0])
 
     def scores_in(self, query: Mapping[str, float], start: int, end: int) -> np.ndarray:
         """BM25 scores of documents start..end-1 only (one report's chunks): reads just that
         stretch of each query column."""
         out = np.zeros(max(end - start, 0), dtype=np.float32)
-        m = self.matrix
         for tok, weight in query.items():
-            j = self.vocab.get(tok)
-            if j is None or weight == 0:
-                continue
-            lo, hi = m.indptr[j], m.indptr[j + 1]
-            idx, data = m.indices[lo:hi], m.data[lo:hi]
-            keep = (idx >= start) & (idx < end)
-            np.add.at(out, idx[keep] - start, weight * data[keep])
+            if weight:
+                rows, data = self._column_in(tok, start, end)
+                out[rows] += weight * data
         return out

@@ -62,6 +62,7 @@ def size_point(name: str, corpus: Path, store: Path, plan: Plan, results: dict,
                built_s: float | None = None) -> None:
     """Latency, index costs, no-change reindex, serve readiness and memory at one size."""
     from assistant.embeddings import get_embedder
+    from assistant.onnx_encoder import ensure_export
     from ingest.pipeline import run_ingest
 
     from .ingest_bench import settings_for
@@ -69,7 +70,8 @@ def size_point(name: str, corpus: Path, store: Path, plan: Plan, results: dict,
     from .startup_bench import serve_ready
 
     settings = settings_for(corpus, store)
-    export_query_encoder(settings)
+    # As `dialogue-assistant ingest` leaves a store: with the ONNX query encoder (no torch).
+    ensure_export(settings)
     point: dict = {"reports": sum(1 for p in corpus.iterdir() if p.is_file() and
                                   not p.name.startswith("."))}
     if built_s is not None:
@@ -92,14 +94,6 @@ def size_point(name: str, corpus: Path, store: Path, plan: Plan, results: dict,
     log.info("size %s: %s", name, json.dumps(point))
 
 
-def export_query_encoder(settings) -> None:
-    """What `dialogue-assistant ingest` does after indexing: the ONNX query encoder that lets
-    `ask` and `serve` run without torch (once per store)."""
-    from assistant.onnx_encoder import ensure_export
-
-    ensure_export(settings)
-
-
 def build(corpus: Path, store: Path) -> float:
     """(Incremental) ingest of `corpus` into `store`; seconds."""
     from assistant.embeddings import get_embedder
@@ -117,6 +111,7 @@ def build(corpus: Path, store: Path) -> float:
 def run(plan: Plan, out: Path, readme: Path, baseline: bool = True, label: str = "routine",
         note: str = "") -> dict:
     from assistant.embeddings import get_embedder
+    from assistant.onnx_encoder import ensure_export
 
     from .ingest_bench import reindex, throughput
     from .startup_bench import cold_ask, probe_phases, serve_ready
@@ -176,7 +171,7 @@ def run(plan: Plan, out: Path, readme: Path, baseline: bool = True, label: str =
     # 5: cold start on the seed corpus.
     seed_store = WORK / "store-seeds"
     build(ROOT / "corpus", seed_store)
-    export_query_encoder(settings_for(ROOT / "corpus", seed_store))
+    ensure_export(settings_for(ROOT / "corpus", seed_store))
     env = bench_env(store_dir=seed_store, corpus_dir=ROOT / "corpus", collection="bench")
     results["cold_start"] = {"ask": cold_ask(env, runs=plan.cold_runs),
                              "phases": probe_phases(env),

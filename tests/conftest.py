@@ -142,15 +142,9 @@ def start_chroma(path: Path, log_path: Path, timeout: float = 60.0):
 
 def stop_process(proc) -> None:
     """Terminate one process we started (by its PID), killing it if it does not stop."""
-    import subprocess
+    from bench.measure import stop
 
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    stop(proc)
     log = getattr(proc, "_log_file", None)
     if log is not None:
         log.close()
