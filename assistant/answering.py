@@ -209,7 +209,8 @@ def _extractive_answer(question: str, plan: QueryPlan, choice: Choice, hits, res
         return Answer(question, text, True, citations, searched=searched)
     pointers = tuple(_pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits[:3], start=1))
     notes = (choice.reason,) if choice.reason else ()
-    return Answer(question, REFUSAL, False, (), pointers, notes=notes, searched=searched)
+    return Answer(question, REFUSAL, False, (), pointers, notes=notes, searched=searched,
+                  reason=choice.reason)
 
 
 def _timed(a: Answer, t0: float) -> Answer:

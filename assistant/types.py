@@ -16,6 +16,9 @@ class Citation:
     rests on; `start`/`end` the quote's character span in the document's cleaned text (so
     `document_text[start:end] == quote` when the quote is one contiguous span).
     `passage_start`/`passage_end` give the passage's own span in that text.
+    `answer_start`/`answer_end` give the phrase inside the quote that answers the question
+    (the person, date, place, number or name asked for), in the same document offsets;
+    equal (both 0) when no narrower phrase is marked.
     """
 
     index: int
@@ -34,6 +37,8 @@ class Citation:
     location: str = ""
     section: str = ""
     chunk_id: str = ""
+    answer_start: int = 0
+    answer_end: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,7 +49,8 @@ class Answer:
     """An answer with its citations (only the passages the text cites, numbered from 1).
 
     `answered` is False when the documents do not support an answer; `text` then says so and
-    `pointers` may hold the closest passages, clearly not citations.
+    `pointers` may hold the closest passages, clearly not citations, and `reason` says in
+    plain words why the documents were judged not to answer.
     """
 
     question: str
@@ -56,6 +62,7 @@ class Answer:
     notes: tuple[str, ...] = ()
     searched: str = ""
     seconds: float = 0.0
+    reason: str = ""
 
     def to_dict(self) -> dict:
         d = asdict(self)
