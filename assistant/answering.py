@@ -17,11 +17,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .answer_types import answer_span, unit_entities
 from .extractive import Choice, Unit, choose, rerank
 from .index import ChunkIndex, ChunkRow
-from .retrieval import HybridSearcher, QueryPlan, plan_query
+from .retrieval import HybridSearcher, QueryPlan, plan_query, readings
+from .scoring import Scorer, load_scorer
 from .settings import Settings
 from .store import Store
+from .textnorm import STOPWORDS, tokens
 from .types import Answer, Citation, Filters
 
 log = logging.getLogger(__name__)
@@ -94,9 +97,11 @@ def refresh(settings: Settings | None = None) -> None:
         res.index.sync()
 
 
-def citation(n: int, row: ChunkRow, start: int, end: int, score: float) -> Citation:
+def citation(n: int, row: ChunkRow, start: int, end: int, score: float,
+             answer: tuple[int, int] | None = None) -> Citation:
     """Citation `n` of a passage, quoting its text at document offsets [start, end)
-    (start == end: a pointer to the passage, no quote)."""
+    (start == end: a pointer to the passage, no quote); `answer` marks the phrase inside the
+    quote that answers (document offsets)."""
     m = row.meta
     page = int(m.get("page", -1))
     return Citation(
@@ -106,7 +111,8 @@ def citation(n: int, row: ChunkRow, start: int, end: int, score: float) -> Citat
         score=round(float(score), 4), passage_start=row.start,
         passage_end=row.start + len(row.text), process=m.get("process", ""),
         date=m.get("date", ""), location=m.get("location", ""), section=m.get("section", ""),
-        chunk_id=row.id,
+        chunk_id=row.id, answer_start=answer[0] if answer else 0,
+        answer_end=answer[1] if answer else 0,
     )
 
 
@@ -120,10 +126,18 @@ def compose(question: str, choice: Choice, index: ChunkIndex) -> tuple[str, tupl
     for u in choice.units:
         groups.setdefault(u.row, []).append(u)
     citations, parts = [], []
+    qterms = {t for t in tokens(question) if t not in STOPWORDS}
     for n, (row_i, units) in enumerate(groups.items(), start=1):
         row = index.rows[row_i]
         units.sort(key=lambda u: u.start)
-        cit = citation(n, row, units[0].start, units[-1].end, max(u.score for u in units))
+        span = None
+        for u in units if choice.kind != "list" else ():
+            ents = unit_entities(row.text, row.start, row.entities(), u.start, u.end)
+            found = answer_span(choice.kind, question, u.text, ents, qterms)
+            if found:
+                span = (u.start + found[0], u.start + found[1])
+                break
+        cit = citation(n, row, units[0].start, units[-1].end, max(u.score for u in units), span)
         citations.append(cit)
         if any(u.kind == "item" for u in units):
             lines = [u.text if u.kind != "item" else f"- {u.text}" for u in units]
@@ -154,7 +168,7 @@ def search(question: str, *, k: int = 5, history: History = (), filters: Filters
 
 def answer(question: str, *, history: History = (), filters: Filters | dict | None = None,
            settings: Settings | None = None, retriever: HybridSearcher | None = None,
-           llm=None) -> Answer:
+           llm=None, scorer: Scorer | None = None) -> Answer:
     """Answer a question from the indexed documents, citing the passages used.
 
     Args:
@@ -164,15 +178,16 @@ def answer(question: str, *, history: History = (), filters: Filters | dict | No
         settings: defaults to `Settings.from_env()`.
         retriever: a `HybridSearcher` to use instead of the default one.
         llm: a LangChain chat model; default: the one ASSISTANT_LLM names, else none (extractive).
+        scorer: the fitted candidate scorer; default: the shipped one (`assistant/scorer.json`).
     """
     *_, last = answer_stream(question, history=history, filters=filters, settings=settings,
-                             retriever=retriever, llm=llm)
+                             retriever=retriever, llm=llm, scorer=scorer)
     return last
 
 
 def answer_stream(question: str, *, history: History = (), filters: Filters | dict | None = None,
                   settings: Settings | None = None, retriever: HybridSearcher | None = None,
-                  llm=None) -> Iterator[Answer]:
+                  llm=None, scorer: Scorer | None = None) -> Iterator[Answer]:
     """Like `answer()`, but yields partial answers while an LLM writes (mode "llm-partial");
     the last one yielded is the checked answer. Extractive answers come as one item."""
     t0 = time.perf_counter()
@@ -185,10 +200,17 @@ def answer_stream(question: str, *, history: History = (), filters: Filters | di
         return
     history = tuple(history)
     searcher = retriever or res.searcher
-    plan = searcher.with_prior(plan_query(question, history), filt, history)
-    qvec = res.embedder.encode([plan.dense_text])[0]
-    hits = searcher.search(plan, k=0, filters=filt, query_vec=qvec)
-    choice = choose(plan, hits, res.index, np.asarray(qvec, dtype=np.float32))
+    best = None
+    for follow_up in readings(question, history):
+        plan = searcher.with_prior(plan_query(question, history, follow_up=follow_up), filt, history)
+        qvec = res.embedder.encode([plan.dense_text])[0]
+        hits = searcher.search(plan, k=0, filters=filt, query_vec=qvec)
+        choice = choose(plan, hits, res.index, np.asarray(qvec, dtype=np.float32),
+                        scorer=scorer or load_scorer())
+        # Read both ways ("According to Tusk, ... there?"): the better-supported answer wins.
+        if best is None or (choice.answered, choice.confidence) > (best[2].answered, best[2].confidence):
+            best = (plan, hits, choice)
+    plan, hits, choice = best
     extractive = _extractive_answer(question, plan, choice, hits, res, searched)
     notes: list[str] = []
     model = llm if llm is not None else _configured_llm(res.settings, notes)

@@ -10,15 +10,19 @@ the chosen evidence covers the question's specific terms: names, numbers, acrony
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .answer_types import WANTED, entity_features, unit_entities
 from .index import MONTHS, ChunkIndex, ChunkRow, acronyms, header_text
-from .qtype import cue, kind_of
+from .nlp import question_verbs
+from .qtype import REQUIRED_CUE, cue, kind_of
 from .retrieval import Hit, QueryPlan
+from .scoring import Logistic, Scorer
 from .terms import (
     _coverage,
     _covered,
@@ -56,6 +60,8 @@ class Unit:
     f: dict[str, float] = field(default_factory=dict)
     own_coverage: float = 0.0  # coverage by the unit's own words (an item without its intro)
     phrase: float = 0.0  # share of the question's word pairs the unit repeats
+    ents: list[tuple[int, int, str]] = field(default_factory=list)  # within `text`
+    prob: float = 0.0  # the fitted scorer's probability that this unit answers
 
 
 @dataclass
@@ -68,6 +74,7 @@ class Choice:
     reason: str = ""
     kind: str = "other"
     candidates: list[Unit] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)  # the answer model's inputs
 
 
 def passage_bag(index: ChunkIndex, row_i: int) -> set[str]:
@@ -246,6 +253,12 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
              if w not in STOPWORDS and (tok := tokens(w)) and tok[0] in terms}
     doc_match = {r: (sum(_covered(t, index.doc_bag(index.rows[r].source)) for t in strict) / len(strict)
                      if strict else 1.0) for r in headers}
+    term_set = set(terms)
+    local = {src: _local_weights(index, src, residual_of_source(residual, index, src))
+             for src in {index.rows[r].source for r in headers}}
+    previous = plan.previous if plan.follow_up else ""
+    folded_q = fold(plan.question + " " + previous)
+    verbs = [tokens(v)[0] for v in question_verbs(plan.question) if tokens(v)]
     for u in units:
         vecs = vec_rows[u.row]
         u.dense = float(vecs[u.order] @ qvec) if u.order < len(vecs) else 0.0
@@ -284,7 +297,71 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
                # a list asked for by its heading: "What were the SOM Decisions?"
                "listed": (_coverage(terms, set(tokens(index.rows[u.row].meta.get("section", ""))))
                           if kind == "list" and u.kind in ("item", "row") else 0.0)}
+        have = set(tokens(text))
+        u.f["verb"] = (sum(_covered(v, have) for v in verbs) / len(verbs)) if verbs else 0.0
+        u.f["has_verb"] = 1.0 if verbs else 0.0
+        lw = local[index.rows[u.row].source]
+        u.f["local"] = _window_coverage(lw, text) if lw else 0.0
+        row = index.rows[u.row]
+        u.ents = unit_entities(row.text, row.start, row.entities(), u.start, u.end)
+        u.f.update(entity_features(kind, plan.question, u.text, u.ents, term_set, previous, folded_q))
+        u.f.update(_shape(u, kind))
+    _relative(units)
     return units, terms
+
+
+RELATIVE = ("dense", "coverage", "context", "exact", "ent_near", "cue", "phrase", "doc", "local",
+            "verb")
+
+
+def residual_of_source(residual: dict[int, dict[str, float]], index: ChunkIndex,
+                       source: str) -> dict[str, float]:
+    """The question's terms that the document's header does not already match."""
+    for r, terms in residual.items():
+        if index.rows[r].source == source:
+            return terms
+    return {}
+
+
+def _local_weights(index: ChunkIndex, source: str, terms: dict[str, float]) -> dict[str, float]:
+    """The question's terms weighted again by their rarity among the document's own units: a
+    word most of the report's sentences share (its subject, its meeting) says which report,
+    not which sentence; one that few share points at the sentence that answers."""
+    if not terms:
+        return {}
+    sets = [set(tokens(unit_text(index.rows[r], k)))
+            for r in index.doc_range(source) for k in range(len(index.rows[r].units))]
+    n = len(sets)
+    out = {}
+    for t, w in terms.items():
+        df = sum(t in s for s in sets)
+        out[t] = w * math.log1p((n - df + 0.5) / (df + 0.5))
+    return out
+
+
+def _relative(units: list[Unit]) -> None:
+    """Each unit's standing among the question's candidates (a fitted linear model cannot compare
+    candidates otherwise): how far below the best candidate it is on each main feature."""
+    for key in RELATIVE:
+        top = max((u.f.get(key, 0.0) for u in units), default=0.0)
+        for u in units:
+            u.f[f"{key}_gap"] = u.f.get(key, 0.0) - top
+
+_KINDS = ("count", "date", "place", "person", "list", "expansion", "definition")
+
+
+def _shape(u: Unit, kind: str) -> dict[str, float]:
+    """The unit's form: its length, whether it reads as a heading (no closing punctuation), an
+    item or a row; the question's kind (so the fitted model can weigh features per kind)."""
+    text = u.text.strip()
+    n = len(text.split())
+    out = {"length": math.log1p(n) / 4.0,
+           "heading": 1.0 if n <= 14 and not text.endswith((".", ":", ";", "!", "?", ")")) else 0.0,
+           "is_item": 1.0 if u.kind in ("item", "row") else 0.0,
+           "is_first": 1.0 if u.order == 0 else 0.0}
+    for k in _KINDS:
+        out[f"kind_{k}"] = 1.0 if kind == k else 0.0
+    return out
 
 
 def score(units: list[Unit], weights: dict[str, float] | None = None) -> list[Unit]:
@@ -340,11 +417,14 @@ def rerank(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.nda
 
 
 def choose(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray,
-           weights: dict[str, float] | None = None) -> Choice:
+           weights: dict[str, float] | None = None, scorer: Scorer | None = None) -> Choice:
     """The units to answer with, or a refusal with its reason.
 
-    The best-scoring candidate is taken unless the evidence does not support it; then the next
-    close candidates (within SUPPORT_MARGIN of the best score) are tried before refusing.
+    With a fitted `scorer`: candidates are ranked by its unit model; of the best few, the one
+    whose evidence its answer model trusts most is taken, and the answer is given only when that
+    probability reaches the calibrated threshold. Without one, the hand-set linear weights
+    rank and the evidence checks alone decide (the best-scoring candidate unless the evidence
+    does not support it; then the next close ones, within SUPPORT_MARGIN, before refusing).
     """
     kind = kind_of(plan.question)
     if not hits:
@@ -352,6 +432,8 @@ def choose(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.nda
     units, terms = features(plan, hits, index, qvec, kind)
     if not units:
         return Choice([], False, 0.0, "no passage text", kind)
+    if scorer is not None:
+        return _choose_fitted(plan, units, index, terms, kind, scorer)
     ranked = score(units, weights)
     first_reason = ""
     for cand in ranked[:3]:
@@ -366,11 +448,95 @@ def choose(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.nda
                   kind, ranked[:10])
 
 
+TRIES = 3  # candidates whose evidence is weighed before answering
+
+
+def rank_units(units: list[Unit], model: Logistic) -> list[Unit]:
+    """Units best first under the fitted unit model; `prob` is each unit's share of the
+    probability that the answer is among these candidates (a softmax over their scores, as the
+    model was fitted: a conditional logit per question)."""
+    for u in units:
+        u.score = model.logit(u.f)
+    top = max((u.score for u in units), default=0.0)
+    total = sum(math.exp(u.score - top) for u in units) or 1.0
+    for u in units:
+        u.prob = math.exp(u.score - top) / total
+    return sorted(units, key=lambda u: -u.score)
+
+
+def _choose_fitted(plan: QueryPlan, units: list[Unit], index: ChunkIndex,
+                   terms: dict[str, float], kind: str, scorer: Scorer) -> Choice:
+    ranked = rank_units(units, scorer.unit)
+    best = None
+    for cand in ranked[:TRIES]:
+        chosen = _expand(cand, ranked, kind, index)
+        af, reason = answer_features(plan, chosen, cand, ranked, index, terms, kind)
+        p = scorer.answer.probability(af)
+        if best is None or p > best[0]:
+            best = (p, chosen, af, reason)
+    p, chosen, af, reason = best
+    if p >= scorer.threshold:
+        return Choice(chosen, True, p, "", kind, ranked[:10], features=af)
+    reason = reason or (f"the closest passages do not clearly state the {KIND_WORDS.get(kind, 'answer')} "
+                        f"asked for (confidence {p:.0%})")
+    return Choice(chosen, False, p, reason, kind, ranked[:10], features=af)
+
+
+KIND_WORDS = {"count": "number", "date": "date", "place": "place", "person": "person",
+              "expansion": "full name", "list": "items", "definition": "description"}
+
+
+def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: list[Unit],
+                    index: ChunkIndex, terms: dict[str, float], kind: str) -> tuple[dict[str, float], str]:
+    """What the answer model weighs: how sure the unit model is (and by how much the
+    candidate leads), and whether the chosen evidence states the question's own names, numbers,
+    focus noun and the kind of answer asked for. Also the first failed check, in words."""
+    rows = {u.row for u in chosen}
+    share, missing = evidence_match(plan, rows, index, chosen, kind)
+    wrong = 1.0 if missing and "these passages are about" in missing[0] else 0.0
+    stats: dict[str, float] = {}
+    ok, reason = _supported(plan, chosen, index, terms, kind, stats)
+    need = REQUIRED_CUE.get(kind)
+    type_cue = max(cue(kind, u.text, plan.question) for u in chosen)
+    others = [u.prob for u in ranked if u is not cand]
+    ent_match = max((u.f.get("ent_match", 0.0) for u in chosen if u.f), default=0.0)
+    other_docs = [u.prob for u in ranked if index.rows[u.row].source != index.rows[cand.row].source]
+    f = {
+        "p_unit": cand.prob,
+        "p_gap": cand.prob - (max(others) if others else 0.0),
+        "p_doc_gap": cand.prob - (max(other_docs) if other_docs else 0.0),
+        "strict_share": share,
+        "missing": min(len(missing), 3) / 3.0,
+        "wrong_process": wrong,
+        "supported": 1.0 if ok else 0.0,
+        "coverage_q": stats.get("coverage", 0.0),
+        "focus_missing": stats.get("focus_missing", 0.0),
+        # Typed questions (who/where/when/how many) need an entity of the kind asked for that the
+        # question does not name; the others the regex cue (an acronym's expansion).
+        "type_ok": (ent_match if kind in WANTED else 1.0 if need is None or type_cue >= need else 0.0),
+        "type_cue": type_cue,
+        "ent_match": ent_match,
+        "dense": cand.dense,
+        "doc": cand.f.get("doc", 0.0),
+        "context": cand.f.get("context", 0.0),
+        "follow_up": 1.0 if plan.follow_up else 0.0,
+        "verb": max(u.f.get("verb", 0.0) for u in chosen if u.f) if any(u.f for u in chosen) else 0.0,
+        "has_verb": cand.f.get("has_verb", 0.0),
+        "local": cand.f.get("local", 0.0),
+        "no_strict": 0.0 if strict_terms(plan.question) else 1.0,
+    }
+    for k in _KINDS:
+        f[f"kind_{k}"] = 1.0 if kind == k else 0.0
+    if not reason and not f["type_ok"]:
+        reason = f"the passages found do not state the {KIND_WORDS.get(kind, kind)} asked for"
+    if not reason and missing:
+        reason = "the passages found do not mention " + ", ".join(missing)
+    return f, reason
+
+
 def support(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],
             kind: str, cand: Unit) -> tuple[bool, str]:
     """Does this evidence answer the question? (specific terms, focus noun, coverage, type)."""
-    from .qtype import REQUIRED_CUE
-
     answered, reason = _supported(plan, chosen, index, terms, kind)
     need = REQUIRED_CUE.get(kind)
     if answered and need and max(cue(kind, u.text, plan.question) for u in chosen) < need:
@@ -463,11 +629,15 @@ CATEGORY = frozenset(tokens("organisation organization country countries institu
 
 
 def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],
-               kind: str = "other") -> tuple[bool, str]:
+               kind: str = "other", stats: dict[str, float] | None = None) -> tuple[bool, str]:
+    """Whether the evidence holds the question's names and numbers, its focus noun and enough
+    of its words; `stats` (when given) receives the coverage and the focus check as numbers."""
+    stats = {} if stats is None else stats
     if not chosen:
         return False, "no evidence"
     _, missing = evidence_match(plan, {u.row for u in chosen}, index, chosen, kind)
     if missing:
+        stats.update(_coverage_stats(plan, chosen, index, terms, kind))
         return False, "the passages found do not mention " + ", ".join(missing)
     bag: set[str] = set()
     for u in chosen:
@@ -476,6 +646,7 @@ def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: di
         bag |= set(tokens(header_text(row.meta)))
         bag |= set(row.tokens) if u.kind in ("item", "row") else set()
     bag |= strict_terms(plan.question)  # checked above, at passage level
+    stats.update(_coverage_stats(plan, chosen, index, terms, kind, bag))
     if plan.follow_up:
         context = {t for t in tokens(plan.context) if t not in STOPWORDS}
         if context and _coverage({t: 1.0 for t in context}, bag) >= 0.5:
@@ -484,11 +655,29 @@ def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: di
     focus = focus_term(plan.question, kind)
     if focus and focus not in CATEGORY and not _covered(focus, bag):
         return False, f"the documents found say nothing about {focus}"
-    # Words the corpus never uses are often the asker's paraphrase: they count half.
-    own = {t: w * (0.5 if index.bm25.doc_freq(t) == 0 else 1.0) for t, w in terms.items()
-           if w > 0 and t in set(tokens(plan.question)) and t not in CATEGORY}
+    own = _own_terms(plan, index, terms)
     cov = _coverage(own, bag) if own else 1.0
     if cov < MIN_COVERAGE:
         absent = [t for t in own if not _covered(t, bag)]
         return False, f"the closest passages cover only {cov:.0%} of the question ({', '.join(absent[:4])} missing)"
     return True, ""
+
+
+def _own_terms(plan: QueryPlan, index: ChunkIndex, terms: dict[str, float]) -> dict[str, float]:
+    """The question's own weighted words; words the corpus never uses are often the asker's
+    paraphrase: they count half."""
+    qt = set(tokens(plan.question))
+    return {t: w * (0.5 if index.bm25.doc_freq(t) == 0 else 1.0) for t, w in terms.items()
+            if w > 0 and t in qt and t not in CATEGORY}
+
+
+def _coverage_stats(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex,
+                    terms: dict[str, float], kind: str, bag: set[str] | None = None) -> dict[str, float]:
+    if bag is None:
+        bag = set()
+        for u in chosen:
+            bag |= set(tokens(u.text)) | set(tokens(header_text(index.rows[u.row].meta)))
+    own = _own_terms(plan, index, terms)
+    focus = focus_term(plan.question, kind)
+    return {"coverage": _coverage(own, bag) if own else 1.0,
+            "focus_missing": 1.0 if focus and focus not in CATEGORY and not _covered(focus, bag) else 0.0}

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .keyword import BM25
+from .nlp import entity_spans, loads_ents
 from .store import Store, iter_collection, loads_units, unpack_vectors
 from .textnorm import tokens
 from .types import Filters
 
 log = logging.getLogger(__name__)
 HEADER_WEIGHT = 1.0
-CACHE_VERSION = 6  # bump whenever tokens() or row_from_record() change
+CACHE_VERSION = 7  # bump whenever tokens() or row_from_record() change
 MONTHS = ("january february march april may june july august september october november "
           "december").split()
 
@@ -44,6 +45,14 @@ class ChunkRow:
     unit_vecs: np.ndarray  # float16, one row per unit
     tokens: list[str] = field(default_factory=list)  # the chunk's own words (and acronyms)
     head_tokens: list[str] = field(default_factory=list)  # its document's title, date, place
+    ents: list[tuple[int, int, str]] | None = None  # named entities, offsets within `text`
+
+    def entities(self) -> list[tuple[int, int, str]]:
+        """The chunk's named entities (stored at ingest; found now for a chunk indexed before
+        entities were stored)."""
+        if self.ents is None:
+            self.ents = entity_spans([self.text])[0]
+        return self.ents
 
     @property
     def start(self) -> int:
@@ -89,10 +98,11 @@ def row_from_record(cid: str, text: str, meta: dict) -> ChunkRow:
     meta = dict(meta)
     vecs = unpack_vectors(meta.pop("unit_vecs", None)).astype(np.float16)
     units = loads_units(meta.pop("units", None))
+    ents = loads_ents(meta.pop("ents", None))
     header = header_text(meta)
     return ChunkRow(cid, meta.get("source", ""), text, meta, units, vecs,
                     tokens(text, cache=False) + sorted(acronyms(text)),
-                    tokens(header) + sorted(acronyms(header)))
+                    tokens(header) + sorted(acronyms(header)), ents)
 
 
 class ChunkIndex:

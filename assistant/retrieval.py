@@ -24,9 +24,13 @@ from .types import Filters
 RRF_K = 60
 DENSE_K = 30
 KEYWORD_K = 30
-_ANAPHORA = frozenset("he she his her him hers they them their theirs it its this that these those "
-                      "there then such same".split())
+# Words that point back to something the question does not name itself.
+_ANAPHORA = frozenset("he she his her him hers they them their theirs it its there".split())
+_DEMONSTRATIVE = frozenset("this that these those same".split())
 _FOLLOW_START = re.compile(r"^\s*(and|also|what about|how about|and what|what else|why|when was that)\b", re.I)
+# "that" after a verb of saying introduces a clause, it does not point back.
+_SAYING = frozenset("said say says stated state states agreed agree decided decide announced noted "
+                    "confirmed stressed underlined recalled concluded".split())
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,33 @@ class Hit:
 
 
 def is_follow_up(question: str) -> bool:
+    """Whether the question points back at the conversation: it opens like a continuation
+    ("And in 2023?"), uses a pronoun or a demonstrative ("Who chaired it?", "that
+    partnership"), or has at most one content word of its own ("Why?")."""
     ws = words(question)
     content = [w for w in ws if w not in STOPWORDS]
-    return bool(_FOLLOW_START.search(question)) or any(w in _ANAPHORA for w in ws) or len(content) <= 1
+    if _FOLLOW_START.search(question) or any(w in _ANAPHORA for w in ws) or len(content) <= 1:
+        return True
+    return any(w in _DEMONSTRATIVE and (i == 0 or ws[i - 1] not in _SAYING) for i, w in enumerate(ws))
+
+
+def readings(question: str, history: Sequence[tuple[str, str]]) -> tuple[bool, ...]:
+    """How to read a question in a conversation: (False,) alone, (True,) as a follow-up, or
+    (True, False) both, the better-supported answer winning.
+
+    A question is a follow-up only when it cannot stand alone: it points back (see
+    `is_follow_up`) or names nothing specific of its own (no name, number or acronym: "Where
+    was the ceremony held?"). One that points back but also names its own subject ("According
+    to Tusk, when ... there?") is read both ways, so an unrelated earlier turn cannot capture a
+    question that answers fine on its own."""
+    from .terms import strict_terms
+
+    if not history:
+        return (False,)
+    own = strict_terms(question)
+    if not own:
+        return (True,)
+    return (True, False) if is_follow_up(question) else (False,)
 
 
 def plan_query(question: str, history: Sequence[tuple[str, str]] = (),
@@ -69,7 +97,9 @@ def plan_query(question: str, history: Sequence[tuple[str, str]] = (),
     for t in tokens(question):
         if t not in STOPWORDS:
             kw[t] = kw.get(t, 0.0) + 1.0
-    if not history or not (is_follow_up(question) if follow_up is None else follow_up):
+    if follow_up is None:
+        follow_up = readings(question, history)[0]
+    if not history or not follow_up:
         return QueryPlan(question, question, kw)
     prev_q, prev_a = history[-1]
     prev_a = re.sub(r"\[\d+\]", "", prev_a or "")[:400]
@@ -118,14 +148,9 @@ class HybridSearcher:
     def with_prior(self, plan: QueryPlan, filters: Filters | None = None,
                    history: Sequence[tuple[str, str]] = ()) -> QueryPlan:
         """For a follow-up: note the document the earlier turn was about (the best keyword
-        match of the earlier question, its names weighted up, and answer).
-
-        A question after earlier turns that names nothing specific ("Who led the delegation?")
-        is a follow-up even without a pronoun."""
+        match of the earlier question, its names weighted up, and answer)."""
         from .terms import strict_terms
 
-        if history and not plan.follow_up and not self._identifies(plan.question):
-            plan = plan_query(plan.question, history, follow_up=True)
         if not plan.follow_up or plan.prior:
             return plan
 
@@ -140,15 +165,6 @@ class HybridSearcher:
             query[t] = 2.0
         top = self.index.keyword_search(query, 1, filters)
         return replace(plan, prior=tuple(self.index.rows[r].source for r, _ in top))
-
-    def _identifies(self, question: str) -> bool:
-        """Does the question name something that picks out few passages (a process, a place,
-        a year, a rare name)?"""
-        from .terms import strict_terms
-
-        n = max(len(self.index), 1)
-        return any(self.index.bm25.doc_freq(t) + self.index.bm25_head.doc_freq(t) < 0.05 * n
-                   for t in strict_terms(question))
 
     def search(self, plan: QueryPlan, k: int = 8, filters: Filters | None = None,
                query_vec: np.ndarray | None = None) -> list[Hit]:

