@@ -1,0 +1,166 @@
+"""Measure document metadata (process, meeting type, date, location) against hand labels.
+
+    python -m bench.meta_eval ../shared/realdev            # the table
+    python -m bench.meta_eval ../shared/realdev --misses   # plus each miss on the dev folds
+
+The folder holds `docs/*.txt` and `meta.jsonl` (`file`, `process`, `meeting_type`, `date`,
+`location`; null = not stated, not scored). Each document is loaded exactly as ingest loads it
+(`ingest.loaders.load`). Documents fall into 5 fixed folds by `sha1(file name) mod 5`; folds 0-2
+are for development, folds 3-4 are held out (the extractor was never tuned on them; `--misses`
+lists only development misses unless `--all-misses` is given).
+
+How a prediction is compared with a label (both folded: case, diacritics, quotes, dashes):
+- process: equal after dropping a leading "the", punctuation and a final plural "s"; or one is
+  the other's acronym given in parentheses ("Global Forum on Migration and Development (GFMD)");
+  or the label is the prediction without a trailing meeting word ("Valletta" for "Valletta
+  Summit").
+- meeting type: equal after dropping "meeting(s)", possessives and plurals ("Working Group
+  meeting" = "Working Group", "Experts' meeting" = "Expert Meeting").
+- date: the prediction starts with the label (equal at the label's precision: "2016-02" is
+  matched by "2016-02" and "2016-02-11", not by "2016").
+- location: the label's city occurs in the prediction as whole words ("Istanbul" in "Istanbul,
+  Türkiye"), or both are "online".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+from assistant.textnorm import fold
+from ingest.loaders import load
+from ingest.records import shard_of
+
+FIELDS = ("process", "meeting_type", "date", "location")
+FOLDS = 5
+DEV_FOLDS = (0, 1, 2)
+_MEETING_WORD = re.compile(r"\s+(?:summit|conference|meeting|forum)$")
+
+
+def fold_of(file_name: str) -> int:
+    """The document's fold (0-4): sha1 of the file name mod 5, stable everywhere."""
+    return shard_of(file_name, FOLDS)
+
+
+def _words(text: str) -> str:
+    text = re.sub(r"[’']s\b|[’']", "", fold(text))
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def _name(text: str) -> tuple[str, str]:
+    """(name without a parenthesised acronym, the acronym or '') in compared form."""
+    m = re.search(r"\(([^)]+)\)\s*$", text)
+    acronym = _words(m.group(1)) if m else ""
+    base = _words(text[: m.start()] if m else text)
+    base = re.sub(r"^the\s+", "", base)
+    return re.sub(r"s$", "", base), acronym
+
+
+def same_process(pred: str, label: str) -> bool:
+    """See the module docstring."""
+    if not pred:
+        return False
+    (p, p_acr), (lab, _) = _name(pred), _name(label)
+    return lab in (p, p_acr, _MEETING_WORD.sub("", p)) or (p_acr and p_acr == lab)
+
+
+def _mtype(text: str) -> str:
+    words = [re.sub(r"s$", "", w) for w in _words(text).split() if w not in ("meeting", "meetings")]
+    return " ".join(words)
+
+
+def same_meeting_type(pred: str, label: str) -> bool:
+    return bool(pred) and _mtype(pred) == _mtype(label)
+
+
+def same_date(pred: str, label: str) -> bool:
+    return bool(pred) and pred.startswith(label)
+
+
+def same_location(pred: str, label: str) -> bool:
+    if not pred:
+        return False
+    return f" {_words(label)} " in f" {_words(pred)} "
+
+
+COMPARE = {
+    "process": same_process,
+    "meeting_type": same_meeting_type,
+    "date": same_date,
+    "location": same_location,
+}
+
+
+def evaluate(folder: Path) -> dict:
+    """Load every labelled document and score each field; returns counts per fold and misses."""
+    labels = [json.loads(line) for line in (folder / "meta.jsonl").read_text().splitlines() if line.strip()]
+    counts = {f: [[0, 0] for _ in range(FOLDS)] for f in FIELDS}  # field -> fold -> [right, labelled]
+    misses: list[tuple[int, str, str, str, str]] = []
+    seconds = 0.0
+    for row in labels:
+        path = folder / "docs" / row["file"]
+        t0 = time.perf_counter()
+        meta = load(path, row["file"]).meta
+        seconds += time.perf_counter() - t0
+        k = fold_of(row["file"])
+        for field in FIELDS:
+            label = row.get(field)
+            if label is None:
+                continue
+            pred = getattr(meta, field)
+            ok = bool(COMPARE[field](pred, label))
+            counts[field][k][1] += 1
+            counts[field][k][0] += ok
+            if not ok:
+                misses.append((k, row["file"], field, pred, label))
+    return {"counts": counts, "misses": misses, "docs": len(labels), "seconds": seconds}
+
+
+def _cell(pairs: list[list[int]]) -> str:
+    right, n = sum(p[0] for p in pairs), sum(p[1] for p in pairs)
+    return f"{right}/{n} ({100 * right / n:.0f}%)" if n else "-"
+
+
+def report(result: dict) -> str:
+    counts = result["counts"]
+    held = [k for k in range(FOLDS) if k not in DEV_FOLDS]
+    lines = [
+        "| field | dev folds 0-2 | held-out folds 3-4 | all |",
+        "| --- | --- | --- | --- |",
+    ]
+    for field in FIELDS:
+        c = counts[field]
+        lines.append(
+            f"| {field} | {_cell([c[k] for k in DEV_FOLDS])} | {_cell([c[k] for k in held])} "
+            f"| {_cell(c)} |"
+        )
+    per = 1000 * result["seconds"] / max(result["docs"], 1)
+    lines.append(f"\n{result['docs']} documents; load + metadata {per:.1f} ms per document "
+                 "(spaCy loaded once, before timing).")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("folder", type=Path, help="e.g. ../shared/realdev (docs/ and meta.jsonl)")
+    ap.add_argument("--misses", action="store_true", help="list misses on the dev folds")
+    ap.add_argument("--all-misses", action="store_true", help="list misses on every fold")
+    args = ap.parse_args(argv)
+    from ingest.nlp import load_nlp
+
+    load_nlp()  # once, outside the timing
+    result = evaluate(args.folder)
+    print(report(result))
+    if args.misses or args.all_misses:
+        for k, file, field, pred, label in result["misses"]:
+            if args.all_misses or k in DEV_FOLDS:
+                print(f"fold {k} {file} {field}: got {pred!r}, label {label!r}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
