@@ -62,7 +62,10 @@ _BACKGROUND = re.compile(
     re.I,
 )
 _RELATIVE = {"today": 0, "tomorrow": 1, "yesterday": -1}
-_RELATIVE_RE = re.compile(r"\b(today|tomorrow|yesterday)\b", re.I)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_RELATIVE_RE = re.compile(rf"\b(today|tomorrow|yesterday|{'|'.join(_WEEKDAYS)})\b", re.I)
+_NOT_RELATIVE = re.compile(r"\b(?:of|until|since|to|from|as of)\s+$", re.I)
+_FUTURE = re.compile(r"\b(?:will|to be|starting|scheduled|next|upcoming|begins|opens)\b", re.I)
 
 
 def _iso(year: str | int, month: str | int, day: str | int = 0) -> str:
@@ -189,13 +192,19 @@ def _is_dateline(text: str, s: int, e: int) -> bool:
     line = _line_of(text, s)
     rest = line.replace(text[s:e], " ").strip(" ,.:|-–—•()")
     if len(rest.split()) <= 3 and not _EVENT_CUE.search(rest):
-        return True
+        # Alone on its line, unless the line above labels it as the event's ("Date of adoption").
+        return not (not rest and _NOT_PUBLISHED.search(_previous_line(text, s)))
     before = text[text.rfind("\n", 0, s) + 1 : s]
     if _PUBLISHED.search(before) and not _NOT_PUBLISHED.search(before):
         return True
     # "DUBAI, 30th January, 2026 (WAM) --"
     return bool(re.search(r"\b[A-Z][A-Z .]{2,},\s*$", before)) and bool(
         re.match(r"^[\s,]*(?:\(|--|[–—])", text[e : e + 12]))
+
+
+def _previous_line(text: str, pos: int) -> str:
+    lines = text[: text.rfind("\n", 0, pos) + 1].rstrip().rsplit("\n", 1)
+    return lines[-1] if len(lines[-1]) <= 40 else ""
 
 
 def _publication_date(text: str, full: list[tuple[int, int, str]]) -> str:
@@ -236,14 +245,26 @@ def _score(text, c: DateCandidate, sentences, ents, published: str) -> float:
 
 
 def _relative(text: str, sentences, published: str) -> DateCandidate | None:
-    """"convenes tomorrow" in a page dated 30 January: the 31st."""
+    """"convenes tomorrow" in a page dated 30 January: the 31st; "met on Monday" in a page of
+    Tuesday 28 May: the 27th ("starting Monday": the next Monday). "The crisis mode of today"
+    is not a date."""
     if not published:
         return None
-    for i, (s, e) in enumerate(sentences[:4]):
+    page = date.fromisoformat(published)
+    for i, (s, e) in enumerate(sentences[:10]):
         sentence = text[s:e]
-        m = _RELATIVE_RE.search(sentence)
         stated = {iso for _, _, iso in find_dates(sentence)}
-        if m and _EVENT_CUE.search(sentence) and stated <= {published}:
-            day = date.fromisoformat(published) + timedelta(days=_RELATIVE[m.group(1).lower()])
+        if not (_EVENT_CUE.search(sentence) and stated <= {published}):
+            continue
+        for m in _RELATIVE_RE.finditer(sentence):
+            if _NOT_RELATIVE.search(sentence[: m.start()]):
+                continue
+            word = m.group(1).lower()
+            if word in _RELATIVE:
+                day = page + timedelta(days=_RELATIVE[word])
+            else:
+                shift = (_WEEKDAYS.index(word) - page.weekday()) % 7
+                ahead = _FUTURE.search(sentence[max(0, m.start() - 40) : m.start()])
+                day = page + timedelta(days=shift if ahead else shift - 7 if shift else 0)
             return DateCandidate(s + m.start(), s + m.end(), day.isoformat(), 2.5 - 0.15 * i)
     return None

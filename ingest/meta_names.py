@@ -51,7 +51,7 @@ MEETING_TYPES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bSteering Committee\b", re.I), "Steering Committee"),
     (re.compile(r"\bWorking Group [Mm]eeting\b|\bWorking Group\b", re.I), "Working Group meeting"),
     (re.compile(r"\bThematic [Mm]eeting\b", re.I), "Thematic meeting"),
-    (re.compile(r"\bExperts?[’']? (?:[Mm]eeting|Group)\b|\bexperts\b[^.]{0,80}\b(?:meet|gather|convene)", re.I),
+    (re.compile(r"\bExperts?[’']? (?:[Mm]eeting|Group)\b|\bexperts\b[^.]{0,200}\b(?:meet|gather|convene)", re.I),
      "Expert meeting"),
     (re.compile(r"\bStudy [Vv]isit\b", re.I), "Study visit"),
     (re.compile(r"\bWorkshop\b", re.I), "Workshop"),

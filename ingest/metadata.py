@@ -13,6 +13,8 @@ patterns (`meta_names`). "Date:" and "Location:" lines, where a report has them,
 
 from __future__ import annotations
 
+import re
+
 from .meta_dates import MONTHS, labelled_date, meeting_date, parse_date
 from .meta_names import MEETING_TYPES, dialogue_name, meeting_type
 from .meta_places import labelled_place, meeting_place
@@ -23,7 +25,7 @@ __all__ = ["MEETING_TYPES", "MONTHS", "GENERIC_HEADINGS", "extract_meta", "parse
 
 HEAD_CHARS = 1500  # NER runs on the title and the opening of the text only: that is where
 # pages state their meeting, and it keeps ingest fast.
-LEAD_SENTENCES = 3
+LEAD_SENTENCES = 8
 GENERIC_HEADINGS = {
     "in focus", "contents", "table of contents", "report", "introduction", "summary",
     "in this issue", "in this issue:", "background", "overview", "agenda", "news",
@@ -40,7 +42,7 @@ def extract_meta(text: str, headings: list[str], source: str) -> DocMeta:
     title = _title(text, headings, source)
     head = _head(text)
     doc = load_nlp()(head)
-    sentences = [(s.start_char, s.end_char) for s in doc.sents if s.text.strip()]
+    sentences = _lines([(s.start_char, s.end_char) for s in doc.sents], head)
     ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
     first_line = len(head.lstrip("\n").split("\n", 1)[0]) + len(head) - len(head.lstrip("\n"))
     lead = [head[s:e] for s, e in sentences[: LEAD_SENTENCES + 1]]
@@ -54,6 +56,16 @@ def extract_meta(text: str, headings: list[str], source: str) -> DocMeta:
         year=int(date[:4]) if date else 0,
         location=labelled_place(text) or meeting_place(head, first_line, sentences, ents, date_at),
     )
+
+
+def _lines(sentences: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Sentences cut at line breaks too: a title, a dateline or a list item is its own unit."""
+    out = []
+    for start, end in sentences:
+        for m in re.finditer(r"[^\n]+", text[start:end]):
+            if m.group().strip():
+                out.append((start + m.start(), start + m.end()))
+    return out
 
 
 def _head(text: str) -> str:
