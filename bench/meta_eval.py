@@ -13,7 +13,8 @@ How a prediction is compared with a label (both folded: case, diacritics, quotes
 - process: every word of the label occurs in the prediction ("Valletta" in "Valletta Summit
   on Migration", "Global Compact for Migration" in "Global Compact for Safe, Orderly and Regular
   Migration"; "the", "on", "for", "of", "and" ignored), or the label's initials are a word of the
-  prediction ("GFMD Summit" for "Global Forum on Migration and Development"); an acronym the
+  prediction ("GFMD Summit" for "Global Forum on Migration and Development") or a label word is
+  the initials of capitalised words of the prediction ("EU" for "European Union"); an acronym the
   document itself defines ("Migration Dialogue for Southern
   Africa (MIDSA)") counts as the words it stands for and the other way round.
 - meeting type: equal after dropping "meeting(s)", possessives and plurals ("Working Group
@@ -78,7 +79,19 @@ def same_process(pred: str, label: str, acronyms: dict[str, str] | None = None) 
     pred_words = _expanded(set(_words(pred).split()), acronyms)
     label_words = set(_words(label).split()) - _FUNCTION
     initials = "".join(w[0] for w in re.findall(r"\b[A-Z][\w-]*", label)).lower()
+    pred_words |= _initialisms(pred)
     return label_words <= pred_words or (len(initials) > 2 and initials in pred_words)
+
+
+def _initialisms(name: str) -> set[str]:
+    """Initials of each run of capitalised words: "the European Union" gives "eu"."""
+    runs = re.findall(r"(?:\b[A-Z][\w-]*(?:\s+(?:of|on|for|and)\s+|\s+)?)+", name)
+    out = set()
+    for run in runs:
+        letters = "".join(w[0] for w in re.findall(r"\b[A-Z][\w-]*", run)).lower()
+        if len(letters) >= 2:
+            out.add(letters)
+    return out
 
 
 def _mtype(text: str) -> str:

@@ -20,8 +20,15 @@ _SP = r"[ \t]+"
 _HEAD = r"(?:Process|Dialogue|Forum|Conference|Compact|Network|Partnership|Initiative|Summit|Action Plan)"
 _NAME = re.compile(
     rf"((?:{_CAP}{_SP})*){_HEAD}\b"
-    rf"((?:{_SP}(?:on|for){_SP}{_CAP}(?:(?:,[ \t]*|{_SP}and{_SP}|{_SP}){_CAP}){{0,4}})?)"
+    rf"((?:{_SP}(?:on|for){_SP}{_CAP}(?:(?:,[ \t]*|{_SP}and{_SP}|{_SP}){_CAP}){{0,4}}"
+    # "... Conference on migration (CSM)": a lower-case complement the acronym vouches for
+    rf"|{_SP}(?:on|for){_SP}[a-z][a-z ,]{{2,40}}?(?=[ \t]*\([A-Z]{{2,}}\))"
+    # "... Partnership between the Kingdom of Morocco and the European Union"
+    rf"|{_SP}between{_SP}(?:the{_SP})?{_CAP}(?:{_SP}(?:of|the|and|{_CAP}))*?{_SP}and{_SP}(?:the{_SP})?{_CAP}(?:{_SP}{_CAP})*"
+    rf")?)"
     rf"(?:[ \t]*\(([A-Z][A-Za-z]{{1,9}})\))?"
+    # "... (RCP) of the Intergovernmental Authority on Development (IGAD)": the owner's acronym
+    rf"(?:[ \t]+of[ \t]+the[ \t]+[A-Z][\w ]{{3,60}}?[ \t]*\(([A-Z]{{2,9}})\))?"
 )
 # Words that open a name without being part of it ("the Fifth", "Annual", "Virtual").
 _LEADING = set(
@@ -79,14 +86,20 @@ def _mentions(text: str) -> list[tuple[int, str, str]]:
         words = _strip_leading(m.group(1).split())
         head = re.search(_HEAD, m.group(0)[len(m.group(1)):]).group(0)
         complement = " ".join(m.group(2).split())
+        acronym = m.group(3) or ""
         inner = [i for i, w in enumerate(words) if w.lower() in _HEAD_WORDS]
         if inner and _distinctive(words[: inner[0]]):
-            # "Salzburg Forum Ministerial Conference": the dialogue is the first name.
-            words, head, complement = words[: inner[0]], words[inner[0]], ""
+            # "Salzburg Forum Ministerial Conference": the dialogue is the first name; the rest
+            # may be a second one ("... Conference The South American Conference on ...").
+            rest = _strip_leading(words[inner[0] + 1 :])
+            if rest and _distinctive(rest) or complement:
+                out.append((m.start(), " ".join(rest + [head] + ([complement] if complement else [])), acronym))
+            words, head, complement, acronym = words[: inner[0]], words[inner[0]], "", ""
         if not (_distinctive(words) or complement):
             continue
-        name = " ".join(words + [head]) + (f" {complement}" if complement else "")
-        out.append((m.start(), name, m.group(3) or ""))
+        owner = [m.group(4)] if m.group(4) and m.group(4) not in words else []
+        name = " ".join(owner + words + [head]) + (f" {complement}" if complement else "")
+        out.append((m.start(), name, acronym))
     return out
 
 
@@ -106,8 +119,8 @@ def dialogue_name(title: str, text: str) -> str:
         score[name] += max(uses, 0)
         if re.search(rf"\b{re.escape(acr)}\b", title):
             score[name] += 3
-    for short in list(score):
-        longer = [n for n in score if n != short and n.startswith(short + " ")]
+    for short in sorted(score, key=len):
+        longer = [n for n in score if n != short and _extends(n, short)]
         if longer:  # "South American Conference" is short for "... on Migration"
             score[max(longer, key=lambda n: score[n])] += score.pop(short)
     for name in score:
@@ -115,6 +128,15 @@ def dialogue_name(title: str, text: str) -> str:
             score[name] += 3
         score[name] -= first[name] / 5000
     return max(score, key=lambda n: score[n])
+
+
+def _extends(longer: str, short: str) -> bool:
+    """`longer` is `short` with a complement ("... on Migration") or an owner's acronym
+    ("IGAD Regional Consultative Process")."""
+    if longer.startswith(short + " "):
+        return True
+    prefix = longer[: -len(short)].strip() if longer.endswith(" " + short) else ""
+    return bool(re.fullmatch(r"[A-Z]{2,9}", prefix))
 
 
 def defined_acronyms(text: str) -> dict[str, str]:
