@@ -65,7 +65,9 @@ MEETING_TYPES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b(?:signed|signing|signature)\b|\bdate of adoption\b", re.I), "Signing"),
     (re.compile(r"\bConference\b", re.I), "Conference"),
 ]
-_PREPARING = re.compile(r"\b(?:in preparation for|ahead of|preparatory to|prior to)\s+(?:the\s+)?[^.]{0,40}$", re.I)
+_PREPARING = re.compile(
+    r"\b(?:in preparation for|prepar\w+(?:\s+for)?|ahead of|prior to)\s+(?:the\s+)?[^.]{0,40}$", re.I
+)
 _NEWSLETTER = re.compile(r"\bnewsletter\b|^\s*in this issue\b", re.I | re.M)
 
 

@@ -115,6 +115,8 @@ def meeting_place(text: str, title_end: int, sentences: list[tuple[int, int]],
 
 def _tidy(name: str) -> str:
     name = re.sub(r"\s+", " ", name).strip(" ,.;:")
+    if name.isupper() and len(name) > 3:  # "DUBAI" in a dateline
+        name = name.title()
     return re.sub(r"^the\s+", "", name, flags=re.I)
 
 
