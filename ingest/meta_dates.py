@@ -36,6 +36,8 @@ _DAYS = rf"(?:the\s+)?{_DAY}(?:\s*(?:[-–]|to|and|&)\s*(?:the\s+)?\d{{1,2}}(?:s
 _DMY = re.compile(rf"\b{_DAYS}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I)
 # "December 1, 2022", "November 11-12, 2015"
 _MDY = re.compile(rf"\b{_MONTH}\s+{_DAY}(?:\s*[-–]\s*\d{{1,2}})?,?\s+{_YEAR}\b", re.I)
+_DM_RANGE = re.compile(rf"\b{_DAY}\s+{_MONTH}\s*(?:[-–]|to|until)\s*\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+{_YEAR}\b", re.I)
+_MD_RANGE = re.compile(rf"\b{_MONTH}\s+{_DAY}\s*(?:[-–]|to|until)\s*{_MONTH}\s+\d{{1,2}},?\s+{_YEAR}\b", re.I)
 _ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 # "17.10.2018", "17-18/03/2016", "28.10.2011"
 _NUMERIC = re.compile(r"\b(\d{1,2})(?:\s*-\s*\d{1,2})?([./])(\d{1,2})\2((?:19|20)\d\d)\b")
@@ -43,6 +45,7 @@ _MY = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.I)
 # Day and month without a year: "on 28 November", "November 15 to 16", "the 10th of December"
 _DM = re.compile(rf"\b{_DAYS}\s+(?:of\s+)?{_MONTH}\b(?!,?\s+(?:19|20)\d\d)", re.I)
 _MD = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)(?!\d)", re.I)
+_YEAR_ALONE = re.compile(r"(?<![\d./-])(?:19|20)\d\d(?![\d./-])")
 _LABEL_DATE = re.compile(r"^\s*(?:Date|Dates|When)\s*:\s*(.+)$", re.I | re.M)
 _PUBLISHED = re.compile(
     r"(?:publi\w*|posted|updated|release|date|dateline|issued|by\s+[A-Z][\w.]+(?:\s+[A-Z][\w.]+)*)"
@@ -79,8 +82,13 @@ def _iso(year: str | int, month: str | int, day: str | int = 0) -> str:
 
 
 def find_dates(text: str) -> list[tuple[int, int, str]]:
-    """Every full or month-year date in `text` as (start, end, ISO), in order, no overlaps."""
+    """Every full or month-year date in `text` as (start, end, ISO), in order, no overlaps.
+    A range across months gives its first day ("30 November - 2 December 2018")."""
     found: list[tuple[int, int, str]] = []
+    for m in _DM_RANGE.finditer(text):
+        found.append((m.start(), m.end(), _iso(m.group(4), m.group(2), m.group(1))))
+    for m in _MD_RANGE.finditer(text):
+        found.append((m.start(), m.end(), _iso(m.group(4), m.group(1), m.group(2))))
     for m in _DMY.finditer(text):
         found.append((m.start(), m.end(), _iso(m.group(3), m.group(2), m.group(1))))
     for m in _MDY.finditer(text):
@@ -153,17 +161,24 @@ def meeting_date(text: str, sentences: list[tuple[int, int]], entities: list[tup
     ents = [(s, e) for s, e, label in entities if label == "DATE"]
     published = _publication_date(text, full)
     days = [f for f in full if len(f[2]) == 10]
+    title = text[: sentences[0][1]] if sentences else ""
+    title_year = _YEAR_ALONE.search(title)
     cands: list[DateCandidate] = []
     for s, e, iso in full + _no_overlap(partial):
         if iso.startswith("--"):
-            # The year of the page's date, else of the nearest full date stated before it.
+            # The year of the page's date, else of the nearest full date stated before it,
+            # else of the title ("Vienna Migration Conference 2018").
             ref = published or next((d[2] for d in reversed(days) if d[0] < s), "")
-            if not ref:
+            if ref:
+                iso = _with_year(iso, ref)
+            elif title_year:
+                iso = title_year.group(0) + iso[1:]
+            else:
                 continue
-            iso = _with_year(iso, ref)
         cands.append(DateCandidate(s, e, iso))
     if not cands:
-        return "", -1
+        # Only a year, in the title ("EMN Annual Conference 2014"): that year.
+        return (title_year.group(0), title_year.start()) if title_year else ("", -1)
     for c in cands:
         c.score = _score(text, c, sentences, ents, published)
     rel = _relative(text, sentences, published)

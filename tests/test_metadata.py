@@ -65,6 +65,10 @@ def test_seed_000_online_meeting_without_date():
         ("on 3 Sept. 2015", "2015-09-03"),
         ("in 2020 and 2021", ""),
         ("on 31 February 2020", "2020-02-31"),  # as stated; not validated against the calendar
+        ("from 30 November - 2 December 2018", "2018-11-30"),
+        ("November 30 to December 2, 2018", "2018-11-30"),
+        ("the 14th and 15th of November 2018", "2018-11-14"),
+        ("Publication date 18.06.2018", "2018-06-18"),
     ],
 )
 def test_parse_date(text, iso):
@@ -161,6 +165,13 @@ def test_day_and_month_take_the_year_of_the_page():
         "known as the Khartoum Process."
     )
     assert meta.date == "2014-11-28"
+
+
+def test_year_from_the_title_when_the_text_gives_day_and_month_only():
+    assert _meta(
+        "Lisbon Migration Forum 2019\n\nThe forum, held on 4 and 5 March, gathered 200 participants."
+    ).date == "2019-03-04"
+    assert _meta("Annual Network Conference 2014\n\nThe conference discussed integration.").date == "2014"
 
 
 def test_relative_days_count_from_the_dateline():
