@@ -40,7 +40,7 @@ def extract_meta(text: str, headings: list[str], source: str) -> DocMeta:
     32nd Senior Officials Meeting"), else from the first short line of `text`.
     """
     title = _title(text, headings, source)
-    head = _head(text)
+    head = head_of(text)
     doc = load_nlp()(head)
     sentences = _lines([(s.start_char, s.end_char) for s in doc.sents], head)
     ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
@@ -68,7 +68,8 @@ def _lines(sentences: list[tuple[int, int]], text: str) -> list[tuple[int, int]]
     return out
 
 
-def _head(text: str) -> str:
+def head_of(text: str) -> str:
+    """The opening of `text` that NER reads (HEAD_CHARS, cut at a space)."""
     if len(text) <= HEAD_CHARS:
         return text
     cut = text.rfind(" ", 0, HEAD_CHARS)
