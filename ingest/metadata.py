@@ -45,8 +45,10 @@ def extract_meta(text: str, headings: list[str], source: str) -> DocMeta:
     sentences = _lines([(s.start_char, s.end_char) for s in doc.sents], head)
     ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
     first_line = len(head.lstrip("\n").split("\n", 1)[0]) + len(head) - len(head.lstrip("\n"))
-    lead = [head[s:e] for s, e in sentences[: LEAD_SENTENCES + 1]]
     date, date_at = meeting_date(head, sentences, ents)
+    # The sentence stating the meeting's date names its type first; then the opening ones.
+    dated = [head[s:e] for s, e in sentences if s <= date_at < e]
+    lead = dated + [head[s:e] for s, e in sentences[: LEAD_SENTENCES + 1]]
     date = labelled_date(text) or date
     return DocMeta(
         title=title,
