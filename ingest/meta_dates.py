@@ -68,6 +68,9 @@ _RELATIVE = {"today": 0, "tomorrow": 1, "yesterday": -1}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RELATIVE_RE = re.compile(rf"\b(today|tomorrow|yesterday|{'|'.join(_WEEKDAYS)})\b", re.I)
 _NOT_RELATIVE = re.compile(r"\b(?:of|until|since|to|from|as of)\s+$", re.I)
+_CLOSING = re.compile(r"\b(?:closed|concluded|ended|wrapped up|came to a close)\b", re.I)
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_DURATION = re.compile(r"\b(one|two|three|four|five|[1-5])[- ]days?\b", re.I)
 _FUTURE = re.compile(r"\b(?:will|to be|starting|scheduled|next|upcoming|begins|opens)\b", re.I)
 
 
@@ -206,6 +209,9 @@ def _is_dateline(text: str, s: int, e: int) -> bool:
     opening a paragraph ("DUBAI, 30th January, 2026 (WAM) --")."""
     line = _line_of(text, s)
     rest = line.replace(text[s:e], " ").strip(" ,.:|-–—•()")
+    title = text.lstrip().split("\n", 1)[0].strip()
+    if title and rest.endswith(title) and len(rest) - len(title) < 30:
+        rest = rest[: -len(title)].strip(" ,.:|-–—•()")  # the date, then the title repeated
     if len(rest.split()) <= 3 and not _EVENT_CUE.search(rest):
         # Alone on its line, unless the line above labels it as the event's ("Date of adoption").
         return not (not rest and _NOT_PUBLISHED.search(_previous_line(text, s)))
@@ -259,6 +265,15 @@ def _score(text, c: DateCandidate, sentences, ents, published: str) -> float:
     return score
 
 
+def _duration(text: str) -> int:
+    """Days the meeting lasted, as the text says ("a two-day meeting", "after 2 days"); 1."""
+    m = _DURATION.search(text)
+    if not m:
+        return 1
+    word = m.group(1).lower()
+    return int(word) if word.isdigit() else _NUMBERS[word]
+
+
 def _relative(text: str, sentences, published: str) -> DateCandidate | None:
     """"convenes tomorrow" in a page dated 30 January: the 31st; "met on Monday" in a page of
     Tuesday 28 May: the 27th ("starting Monday": the next Monday). "The crisis mode of today"
@@ -272,11 +287,16 @@ def _relative(text: str, sentences, published: str) -> DateCandidate | None:
         if not (_EVENT_CUE.search(sentence) and stated <= {published}):
             continue
         for m in _RELATIVE_RE.finditer(sentence):
-            if _NOT_RELATIVE.search(sentence[: m.start()]):
-                continue
+            if _NOT_RELATIVE.search(sentence[: m.start()]) or any(
+                0 <= ds - m.end() <= 3 for ds, _, _ in find_dates(sentence)
+            ):
+                continue  # "of today"; "Thursday, October 28, 2021" names a stated date's day
             word = m.group(1).lower()
             if word in _RELATIVE:
                 day = page + timedelta(days=_RELATIVE[word])
+                if _CLOSING.search(sentence[: m.start()]):
+                    # "closed today" after a two-day meeting: it began the day before
+                    day -= timedelta(days=_duration(text) - 1)
             else:
                 shift = (_WEEKDAYS.index(word) - page.weekday()) % 7
                 ahead = _FUTURE.search(sentence[max(0, m.start() - 40) : m.start()])

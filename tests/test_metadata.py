@@ -192,6 +192,15 @@ def test_relative_days_count_from_the_dateline():
     assert monday.process == "Global Forum on Migration and Development"
 
 
+def test_a_meeting_that_closed_today_after_two_days_began_the_day_before():
+    meta = _meta(
+        "Ministers agree a new agenda\n\nFriday, 12 May 2023 Ministers agree a new agenda\n\n"
+        "Doha: The ministerial consultation of the Gulf dialogue closed today in Doha. After two "
+        "days of talks the ministers adopted a declaration."
+    )
+    assert (meta.date, meta.location, meta.meeting_type) == ("2023-05-11", "Doha", "Ministerial Conference")
+
+
 def test_a_place_inside_a_name_is_not_the_venue():
     meta = _meta(
         "The Rabat Process Steering Committee met in Lisbon on 2 March 2020 to review the "
