@@ -55,6 +55,9 @@ _PLACE_WORD = r"[A-ZÀ-ÖØ-Þ][\w’'.-]*(?:[ -](?:[A-ZÀ-ÖØ-Þ][\w’'.-]*|d
 # Capitalised words after "in" / "at", or opening a line before a dash: places the small NER
 # model misses ("met in Dushanbe", "Victoria Falls").
 _PROSE_PLACE = re.compile(rf"(?<=\bin )({_PLACE_WORD})|(?<=\bat )({_PLACE_WORD})|^[ •]*({_PLACE_WORD})(?=\s*[–—:]| -)", re.M)
+_NOT_PLACE_WORD = re.compile(
+    r"\b(?:Process|Dialogue|Conference|Summit|Forum|Meeting|Declaration|Highness|Credit)\b", re.I
+)
 _OTHER_ENTS = ("DATE", "NORP", "CARDINAL", "ORDINAL", "EVENT", "LAW", "WORK_OF_ART", "MONEY", "PERCENT")
 
 
@@ -68,8 +71,16 @@ def _spots(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int, int]]
     covered = [(s, e) for s, e, label in ents if label in ("GPE", "LOC", "FAC") + _OTHER_ENTS]
     for m in _PROSE_PLACE.finditer(text):
         s, e = m.span(m.lastindex)
-        if text[s:e].split()[0] in ("The", "This", "A", "An", "Our", "In", "On"):
+        stop = re.search(r"\.\s", text[s:e])  # "Maktoum. Image Credit": a sentence ends
+        e = s + stop.start() if stop else e
+        name = text[s:e]
+        words = name.split()
+        if not words or words[0] in ("The", "This", "A", "An", "Our", "In", "On") or len(words) > 4:
             continue
+        if _NOT_PLACE_WORD.search(name):
+            continue  # "XVIII South American Conference": a name, not a place
+        if m.lastindex == 3 and text.count(name) < 2:
+            continue  # "Watch: ..." opening a line is a place only if named again
         if not any(cs < e and s < ce for cs, ce in covered):
             spots.append((s, e))
     return sorted(spots)

@@ -201,6 +201,15 @@ def test_a_meeting_that_closed_today_after_two_days_began_the_day_before():
     assert (meta.date, meta.location, meta.meeting_type) == ("2023-05-11", "Doha", "Ministerial Conference")
 
 
+def test_prose_places_stop_at_sentence_ends_names_and_one_off_line_openers():
+    meta = _meta(
+        "Watch: leaders sign a fund at the summit\n\n"
+        "The fund was presented by the ministers of the region at the XVIII Regional Conference On "
+        "Migration. Photo by Jane Doe. Image Credit: Agency"
+    )
+    assert meta.location == ""
+
+
 def test_a_place_inside_a_name_is_not_the_venue():
     meta = _meta(
         "The Rabat Process Steering Committee met in Lisbon on 2 March 2020 to review the "
@@ -244,7 +253,7 @@ REALDEV = next(
 )
 FLOORS = {"process": 0.90, "meeting_type": 0.80, "date": 0.90, "location": 0.90}
 # What the held-out folds give today; a change must not fall below it.
-HELD_OUT_TODAY = {"process": 0.76, "meeting_type": 0.87, "date": 0.61, "location": 0.76}
+HELD_OUT_TODAY = {"process": 0.76, "meeting_type": 0.87, "date": 0.72, "location": 0.88}
 
 
 @pytest.fixture(scope="module")
