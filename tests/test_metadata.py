@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS
 
+from assistant.nlp import load_nlp
 from bench.meta_eval import (
     DEV_FOLDS,
     evaluate,
@@ -20,7 +21,6 @@ from ingest.loaders import load
 from ingest.meta_names import defined_acronyms
 from ingest.metadata import extract_meta, parse_date
 from ingest.model import DocMeta
-from ingest.nlp import load_nlp
 
 
 def test_seed_001_meeting_report():
