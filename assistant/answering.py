@@ -18,10 +18,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .answer_types import answer_span, unit_entities
-from .extractive import Choice, Unit, choose, rerank
+from .candidates import Unit
+from .extractive import Choice, choose, rerank
 from .index import ChunkIndex, ChunkRow
 from .retrieval import HybridSearcher, QueryPlan, plan_query, readings
-from .scoring import Scorer, load_scorer
+from .scoring import Scorer
 from .settings import Settings
 from .store import Store
 from .textnorm import STOPWORDS, tokens
@@ -205,8 +206,7 @@ def answer_stream(question: str, *, history: History = (), filters: Filters | di
         plan = searcher.with_prior(plan_query(question, history, follow_up=follow_up), filt, history)
         qvec = res.embedder.encode([plan.dense_text])[0]
         hits = searcher.search(plan, k=0, filters=filt, query_vec=qvec)
-        choice = choose(plan, hits, res.index, np.asarray(qvec, dtype=np.float32),
-                        scorer=scorer or load_scorer())
+        choice = choose(plan, hits, res.index, np.asarray(qvec, dtype=np.float32), scorer=scorer)
         # Read both ways ("According to Tusk, ... there?"): the better-supported answer wins.
         if best is None or (choice.answered, choice.confidence) > (best[2].answered, best[2].confidence):
             best = (plan, hits, choice)

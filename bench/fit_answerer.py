@@ -40,7 +40,7 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.answering import compose, resources
 from assistant.evaluation import FOLDS, fold, load_questions, with_answers
-from assistant.extractive import TRIES, Choice, Unit, _expand, answer_features, features, rank_units
+from assistant.extractive import TRIES, Choice, Unit, answer_features, expand, features, rank_units
 from assistant.qtype import kind_of
 from assistant.retrieval import plan_query
 from assistant.scoring import WEIGHTS_FILE, Logistic, Scorer
@@ -145,7 +145,7 @@ def answer_examples(c: Case, unit_model: Logistic, index) -> list[tuple[dict, in
     ranked = rank_units(c.units, unit_model)
     out = []
     for cand in ranked[:TRIES]:
-        chosen = _expand(cand, ranked, c.kind, index)
+        chosen = expand(cand, ranked, c.kind, index)
         af, _ = answer_features(c.plan, chosen, cand, ranked, index, c.terms, c.kind)
         right = 0
         if c.q.answerable:

@@ -21,7 +21,7 @@ BELARUS_Q = "What was decided about Belarus?"
     ("Who opened the 2022 meeting in Istanbul?", False),
     ("What does COLEP stand for?", False),
     ("What was decided about Belarus?", False),
-    ("Which countries stated that they would host the next meeting?", False),
+    ("Which countries stated that the next meeting would be in Rabat?", False),
 ])
 def test_is_follow_up(question, follow):
     assert is_follow_up(question) is follow

@@ -25,7 +25,7 @@ def test_scorer_prefers_a_typed_similar_unit_to_an_unrelated_one():
             "kind_person": 1.0, "passage": 0.6, "length": 0.8}
     bad = {"dense": 0.05, "coverage": 0.0, "context": 0.1, "cue": 0.0, "doc": 0.0, "rank": 0.05,
            "ent_match": 0.0, "ent_typed": 1.0, "kind_person": 1.0, "passage": 0.1, "length": 0.8}
-    assert s.unit.probability(good) > 0.5 > s.unit.probability(bad)
+    assert s.unit.logit(good) > s.unit.logit(bad) + 1.0  # a conditional logit: scores rank
     sure = {"p_unit": 0.9, "p_gap": 0.6, "p_doc_gap": 0.6, "strict_share": 1.0, "supported": 1.0,
             "coverage_q": 1.0, "type_ok": 1.0, "ent_match": 1.0, "dense": 0.7, "doc": 1.0,
             "context": 1.0, "kind_person": 1.0}

@@ -1,0 +1,196 @@
+"""Stage 5, evidence: does the chosen evidence state what the question asks about? The question's
+names, numbers and acronyms, its focus noun, enough of its words, the kind of answer asked for;
+`answer_features` turns these checks into the answer model's inputs, with the reason in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .answer_types import WANTED
+from .candidates import Unit
+from .features import KINDS
+from .index import ChunkIndex, acronyms, header_text
+from .qtype import REQUIRED_CUE, cue
+from .retrieval import QueryPlan
+from .terms import _coverage, _covered, focus_term, processes_named, strict_terms
+from .textnorm import STOPWORDS, fold, tokens
+
+MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
+
+
+MIN_DENSE = 0.20          # the chosen unit's similarity to the question
+
+
+# Question types whose answer is one fact about something named: the name must be in the very
+# sentence quoted ("When was Lebanon admitted?" is not answered by a date beside a list naming
+# Lebanon), or in its document's title, date and place.
+UNIT_LEVEL = frozenset(("person", "date", "count", "place"))
+
+
+KIND_WORDS = {"count": "number", "date": "date", "place": "place", "person": "person",
+              "expansion": "full name", "list": "items", "definition": "description"}
+
+
+CATEGORY = frozenset(tokens("organisation organization country countries institution project city person "
+                           "official body agency ministry state states people thing things one ones"))
+
+
+def passage_bag(index: ChunkIndex, row_i: int) -> set[str]:
+    """What a passage states, for names and numbers: its words, its acronyms and its document's
+    title, date and place (so "SOM" and "2022" match the 32nd SOM report's passages)."""
+    row = index.rows[row_i]
+    return set(row.tokens) | set(row.head_tokens)
+
+
+def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
+                   units: Sequence[Unit] = (), kind: str = "other") -> tuple[float, list[str]]:
+    """Share of the question's specific terms the evidence states, and the missing ones.
+
+    The question's own names and numbers must be in the passages or the chunks beside them (or
+    their document's title, date and place) - for "who" questions in the quoted units
+    themselves (likewise when, where and how many: see UNIT_LEVEL), so "the Director General of
+    Frontex" is not answered by a Director General elsewhere; a follow-up's inherited ones (from the earlier question) in the documents."""
+    own = strict_terms(plan.question)
+    inherited = strict_terms(plan.previous) - own if plan.follow_up and plan.previous else set()
+    # A dialogue named in the question must be the one the report belongs to: "the Prague
+    # Process" is not matched by a Vistula Process meeting held in Prague.
+    named = processes_named(plan.question) or (processes_named(plan.previous) if plan.follow_up else set())
+    wrong = sorted({str(index.rows[r].meta.get("process") or "") for r in rows
+                    if named and index.rows[r].meta.get("process")
+                    and fold(str(index.rows[r].meta["process"])) not in named})
+    if wrong:
+        return 0.0, [f"{' or '.join(sorted(named))} (these passages are about the {', '.join(wrong)})"]
+    if not own and not inherited:
+        return 1.0, []
+    bag: set[str] = set()
+    docs: set[str] = set()
+    for r in rows:
+        docs |= index.doc_bag(index.rows[r].source)
+        bag |= set(index.rows[r].head_tokens)
+        if kind in UNIT_LEVEL and units:
+            continue
+        for j in (r - 1, r, r + 1):
+            if j == r or index.neighbor(r, j - r) is not None:
+                bag |= passage_bag(index, j)
+    for u in units if kind in UNIT_LEVEL else ():
+        bag |= set(tokens(u.text)) | set(acronyms(u.text))
+    if plan.follow_up:
+        bag |= set(tokens(plan.question))
+    missing = [t for t in own if not _covered(t, bag)] + [t for t in inherited if not _covered(t, docs)]
+    return 1.0 - len(missing) / (len(own) + len(inherited)), sorted(missing)
+
+
+def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: list[Unit],
+                    index: ChunkIndex, terms: dict[str, float], kind: str) -> tuple[dict[str, float], str]:
+    """What the answer model weighs: how sure the unit model is (and by how much the
+    candidate leads), and whether the chosen evidence states the question's own names, numbers,
+    focus noun and the kind of answer asked for. Also the first failed check, in words."""
+    rows = {u.row for u in chosen}
+    share, missing = evidence_match(plan, rows, index, chosen, kind)
+    wrong = 1.0 if missing and "these passages are about" in missing[0] else 0.0
+    stats: dict[str, float] = {}
+    ok, reason = _supported(plan, chosen, index, terms, kind, stats)
+    need = REQUIRED_CUE.get(kind)
+    type_cue = max(cue(kind, u.text, plan.question) for u in chosen)
+    others = [u.prob for u in ranked if u is not cand]
+    ent_match = max((u.f.get("ent_match", 0.0) for u in chosen if u.f), default=0.0)
+    other_docs = [u.prob for u in ranked if index.rows[u.row].source != index.rows[cand.row].source]
+    f = {
+        "p_unit": cand.prob,
+        "p_gap": cand.prob - (max(others) if others else 0.0),
+        "p_doc_gap": cand.prob - (max(other_docs) if other_docs else 0.0),
+        "strict_share": share,
+        "missing": min(len(missing), 3) / 3.0,
+        "wrong_process": wrong,
+        "supported": 1.0 if ok else 0.0,
+        "coverage_q": stats.get("coverage", 0.0),
+        "focus_missing": stats.get("focus_missing", 0.0),
+        # Typed questions (who/where/when/how many) need an entity of the kind asked for that the
+        # question does not name; the others the regex cue (an acronym's expansion).
+        "type_ok": (ent_match if kind in WANTED else 1.0 if need is None or type_cue >= need else 0.0),
+        "type_cue": type_cue,
+        "ent_match": ent_match,
+        "dense": cand.dense,
+        "doc": cand.f.get("doc", 0.0),
+        "context": cand.f.get("context", 0.0),
+        "follow_up": 1.0 if plan.follow_up else 0.0,
+        "verb": max(u.f.get("verb", 0.0) for u in chosen if u.f) if any(u.f for u in chosen) else 0.0,
+        "has_verb": cand.f.get("has_verb", 0.0),
+        "local": cand.f.get("local", 0.0),
+        "no_strict": 0.0 if strict_terms(plan.question) else 1.0,
+    }
+    for k in KINDS:
+        f[f"kind_{k}"] = 1.0 if kind == k else 0.0
+    if not reason and not f["type_ok"]:
+        reason = f"the passages found do not state the {KIND_WORDS.get(kind, kind)} asked for"
+    if not reason and missing:
+        reason = "the passages found do not mention " + ", ".join(missing)
+    return f, reason
+
+
+def support(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],
+            kind: str, cand: Unit) -> tuple[bool, str]:
+    """Does this evidence answer the question? (specific terms, focus noun, coverage, type)."""
+    answered, reason = _supported(plan, chosen, index, terms, kind)
+    need = REQUIRED_CUE.get(kind)
+    if answered and need and max(cue(kind, u.text, plan.question) for u in chosen) < need:
+        return False, f"the passages found do not state the {kind} asked for"
+    if answered and cand.dense < MIN_DENSE and cand.coverage < 0.5:
+        return False, f"closest passage is only {cand.dense:.2f} similar to the question"
+    return answered, reason
+
+
+def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],
+               kind: str = "other", stats: dict[str, float] | None = None) -> tuple[bool, str]:
+    """Whether the evidence holds the question's names and numbers, its focus noun and enough
+    of its words; `stats` (when given) receives the coverage and the focus check as numbers."""
+    stats = {} if stats is None else stats
+    if not chosen:
+        return False, "no evidence"
+    _, missing = evidence_match(plan, {u.row for u in chosen}, index, chosen, kind)
+    if missing:
+        stats.update(_coverage_stats(plan, chosen, index, terms, kind))
+        return False, "the passages found do not mention " + ", ".join(missing)
+    bag: set[str] = set()
+    for u in chosen:
+        bag |= set(tokens(u.text))
+        row = index.rows[u.row]
+        bag |= set(tokens(header_text(row.meta)))
+        bag |= set(row.tokens) if u.kind in ("item", "row") else set()
+    bag |= strict_terms(plan.question)  # checked above, at passage level
+    stats.update(_coverage_stats(plan, chosen, index, terms, kind, bag))
+    if plan.follow_up:
+        context = {t for t in tokens(plan.context) if t not in STOPWORDS}
+        if context and _coverage({t: 1.0 for t in context}, bag) >= 0.5:
+            return True, ""  # the follow-up stays on the passage the conversation is about
+        bag |= context
+    focus = focus_term(plan.question, kind)
+    if focus and focus not in CATEGORY and not _covered(focus, bag):
+        return False, f"the documents found say nothing about {focus}"
+    own = _own_terms(plan, index, terms)
+    cov = _coverage(own, bag) if own else 1.0
+    if cov < MIN_COVERAGE:
+        absent = [t for t in own if not _covered(t, bag)]
+        return False, f"the closest passages cover only {cov:.0%} of the question ({', '.join(absent[:4])} missing)"
+    return True, ""
+
+
+def _own_terms(plan: QueryPlan, index: ChunkIndex, terms: dict[str, float]) -> dict[str, float]:
+    """The question's own weighted words; words the corpus never uses are often the asker's
+    paraphrase: they count half."""
+    qt = set(tokens(plan.question))
+    return {t: w * (0.5 if index.bm25.doc_freq(t) == 0 else 1.0) for t, w in terms.items()
+            if w > 0 and t in qt and t not in CATEGORY}
+
+
+def _coverage_stats(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex,
+                    terms: dict[str, float], kind: str, bag: set[str] | None = None) -> dict[str, float]:
+    if bag is None:
+        bag = set()
+        for u in chosen:
+            bag |= set(tokens(u.text)) | set(tokens(header_text(index.rows[u.row].meta)))
+    own = _own_terms(plan, index, terms)
+    focus = focus_term(plan.question, kind)
+    return {"coverage": _coverage(own, bag) if own else 1.0,
+            "focus_missing": 1.0 if focus and focus not in CATEGORY and not _covered(focus, bag) else 0.0}
