@@ -38,7 +38,7 @@ KINDS = ("count", "date", "place", "person", "list", "expansion", "definition")
 
 
 RELATIVE = ("dense", "coverage", "context", "exact", "ent_near", "cue", "phrase", "doc", "local",
-            "verb")
+            "verb", "strict_unit")
 
 
 def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray,
@@ -121,6 +121,9 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         have = set(tokens(text))
         u.f["verb"] = (sum(_covered(v, have) for v in verbs) / len(verbs)) if verbs else 0.0
         u.f["has_verb"] = 1.0 if verbs else 0.0
+        # The question's own names, numbers and dates in the unit itself (not only in its
+        # report's header): the sentence about *the* meeting asked about.
+        u.f["strict_unit"] = (sum(_covered(t, have) for t in strict) / len(strict)) if strict else 0.0
         lw = local[index.rows[u.row].source]
         u.f["local"] = _window_coverage(lw, text) if lw else 0.0
         row = index.rows[u.row]

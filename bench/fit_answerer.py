@@ -62,6 +62,7 @@ class Case:
     units: list[Unit]
     labels: np.ndarray  # 1 where the unit holds an expected fact and is from an accepted source
     answers: dict = field(default_factory=dict)  # unit-model key -> [(features, correct)]
+    corpus: str = "dev"  # which store's index the candidates come from
 
 
 def unit_label(q, index, u: Unit) -> int:
@@ -71,7 +72,7 @@ def unit_label(q, index, u: Unit) -> int:
     return int(any(fold(e) in text for e in q.expected))
 
 
-def prepare(questions, settings: Settings) -> list[Case]:
+def prepare(questions, settings: Settings, corpus: str = "dev", fold: int | None = None) -> list[Case]:
     from assistant import answer
 
     res = resources(settings)
@@ -85,7 +86,8 @@ def prepare(questions, settings: Settings) -> list[Case]:
         kind = kind_of(plan.question)
         units, terms = features(plan, hits, res.index, qvec, kind) if hits else ([], {})
         labels = np.array([unit_label(q, res.index, u) for u in units], dtype=np.int8)
-        cases.append(Case(q, q.fold, plan, kind, terms, units, labels))
+        cases.append(Case(q, q.fold if fold is None else fold, plan, kind, terms, units, labels,
+                          corpus=corpus))
         if n % 25 == 0:
             log.info("features: %d/%d questions", n, len(questions))
     return cases
@@ -139,9 +141,10 @@ def fit_units(cases: list[Case], folds: set[int], names: list[str], l2: float = 
                     tuple(float(s) for s in scale), 0.0)
 
 
-def answer_examples(c: Case, unit_model: Logistic, index) -> list[tuple[dict, int]]:
+def answer_examples(c: Case, unit_model: Logistic, indexes: dict) -> list[tuple[dict, int]]:
     """The answer model's examples for this question under a unit model: each of the best
     TRIES candidates with its answer features and whether answering with it is right."""
+    index = indexes[c.corpus]
     ranked = rank_units(c.units, unit_model)
     out = []
     for cand in ranked[:TRIES]:
@@ -182,7 +185,7 @@ def best_threshold(decisions: list[tuple[float, int, bool]]) -> float:
     return -best[1]
 
 
-def fit_fold(cases: list[Case], train: set[int], names: list[str], index,
+def fit_fold(cases: list[Case], train: set[int], names: list[str], index: dict,
              cache: dict) -> Scorer:
     """Unit model on `train`; answer model on `train` with nested out-of-fold unit models."""
     def unit_model(folds: frozenset[int]) -> Logistic:
@@ -210,7 +213,7 @@ def fit_fold(cases: list[Case], train: set[int], names: list[str], index,
     return Scorer(final_units, answer_model, best_threshold(decisions))
 
 
-def held_out(cases: list[Case], k: int, scorer: Scorer, index) -> dict:
+def held_out(cases: list[Case], k: int, scorer: Scorer, index: dict) -> dict:
     """What the answerer would do on fold k's questions with the scorer fitted without it
     (the same decision `choose` makes; the eval command measures it end to end)."""
     out = {"fold": k, "answerable": 0, "right": 0, "refused": 0, "unanswerable": 0, "refused_un": 0}
@@ -243,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("devset", type=Path, help="folder with qa.jsonl and docs/ (e.g. ../shared/realdev)")
     ap.add_argument("--store", type=Path, help="store folder (default: temporary; reused when up to date)")
     ap.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    ap.add_argument("--also", type=Path, action="append", default=[], metavar="QA_FILE",
+                    help="another question set over the configured corpus (the seeds), used in "
+                         "every fold's training, never reported: e.g. tests/eval/qa.jsonl")
     ap.add_argument("--cases", type=Path, help="cache of the computed candidates and features "
                     "(read when it exists, else written): refit without recomputing them")
     args = ap.parse_args(argv)
@@ -256,16 +262,24 @@ def main(argv: list[str] | None = None) -> int:
             store_dir=(args.store or Path(tmp) / "store").resolve())
         run_ingest(settings, progress=False)
         questions = load_questions(args.devset / "qa.jsonl")
+        extra_settings = Settings.from_env().with_(
+            store_dir=Path(tmp) / "extra", chroma_url=None, collection="extra")
+        if args.also:
+            run_ingest(extra_settings, progress=False)
         if args.cases and args.cases.exists():
             cases = pickle.loads(args.cases.read_bytes())
         else:
             cases = prepare(questions, settings)
+            for qa in args.also:  # always trained on: a fold of its own that is never held out
+                cases += prepare(load_questions(qa), extra_settings, "extra", fold=FOLDS)
             if args.cases:
                 args.cases.write_bytes(pickle.dumps(cases))
-        index = resources(settings).index
+        index = {"dev": resources(settings).index}
+        if args.also:
+            index["extra"] = resources(extra_settings).index
         names = unit_names(cases)
         cache: dict = {}
-        every = set(range(FOLDS))
+        every = set(range(FOLDS)) | ({FOLDS} if args.also else set())
         folds = {}
         rows = []
         for k in range(FOLDS):
@@ -278,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     data = {
         "fitted_on": {
             "data": str(args.devset.name), "questions": len(questions),
-            "documents": len({c.q.source for c in cases if c.q.source}),
+            "extra_questions": sum(c.corpus != "dev" for c in cases),
+            "documents": len({c.q.source for c in cases if c.q.source and c.corpus == "dev"}),
+            "also": [str(p) for p in args.also],
             "folds": f"{FOLDS} by sha1 of the document's dNNN key (assistant.evaluation.fold_of)",
             "date": dt.date.today().isoformat(),
             "command": "python -m bench.fit_answerer " + " ".join(argv or sys.argv[1:]),

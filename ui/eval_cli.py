@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         if args.baseline:
             reports.append(_evaluate_baseline(questions, settings.corpus_dir,
                                               tmp_dir / "baseline", label, args.k))
-    for report in reports:
+    # Per-fold reports repeat the pooled one's questions: list the failures once.
+    for report in (r for r in reports if "held out" not in r.name):
         print(format_failures(report), file=sys.stderr)
     if args.json:
         sys.stdout.write(json.dumps({"reports": [r.to_dict() for r in reports]},
