@@ -27,6 +27,7 @@ class IngestReport:
     chunks_embedded: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
+    cancelled: bool = False
 
     @property
     def changed(self) -> bool:
@@ -47,5 +48,5 @@ class IngestReport:
             f"ingest: {self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged, {self.skipped} skipped, {len(self.failed)} failed; "
             f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the store; "
-            f"{self.seconds:.2f} s"
+            f"{self.seconds:.2f} s{' (cancelled)' if self.cancelled else ''}"
         )

@@ -113,7 +113,7 @@ def test_first_run_adds_then_second_run_costs_nothing(tmp_path, corpus, embedder
     assert calls == 0
     assert again.to_dict() | {"seconds": 0} == {
         "added": 0, "updated": 0, "removed": 0, "unchanged": 3, "skipped": 0, "failed": [],
-        "chunks_embedded": 0, "chunks_total": report.chunks_total, "seconds": 0,
+        "chunks_embedded": 0, "chunks_total": report.chunks_total, "seconds": 0, "cancelled": False,
     }
 
 
