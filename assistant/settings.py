@@ -26,6 +26,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASSISTANT_LLM": ("llm", "Optional chat model as provider:model for LangChain's init_chat_model; unset = extractive answers."),
     "ASSISTANT_LLM_TIMEOUT": ("llm_timeout", "Seconds before an LLM answer falls back to the extractive one (default: 30)."),
     "ASSISTANT_AUTH": ("auth", "user:password required to serve on an interface other than loopback."),
+    "ASSISTANT_ALLOWED_HOSTS": ("allowed_hosts", "Comma-separated host names the server answers besides its bind address and loopback names (e.g. a DNS name for a non-loopback bind); other Host headers get 403."),
     "ASSISTANT_MAX_FILE_MB": ("max_file_mb", "Largest document ingest and upload accept, in MiB (2**20 bytes; default: 20)."),
     "ASSISTANT_MAX_DOC_CHARS": ("max_doc_chars", "Most characters of text one document may yield; past it the document fails with a reason (default: 2000000)."),
     "ASSISTANT_MAX_DOC_CHUNKS": ("max_doc_chunks", "Most chunks one document may yield; past it the document fails with a reason (default: 5000)."),
@@ -47,6 +48,7 @@ class Settings:
     llm: str | None = None
     llm_timeout: float = 30.0
     auth: str | None = None
+    allowed_hosts: str | None = None
     max_file_mb: float = 20.0
     max_doc_chars: int = 2_000_000
     max_doc_chunks: int = 5_000
