@@ -4,9 +4,10 @@
   resolves there (DNS rebinding); its requests then carry that name as `Host`. Only the
   addresses served are accepted (127.0.0.1, localhost, [::1] with the port, plus the names
   configured for a non-loopback bind); anything else gets 403.
-* **Login**: after `FREE_TRIES` wrong passwords from one client, that client is locked out
-  (429 with `Retry-After`) for a time that doubles with every further failure, up to
-  `MAX_LOCKOUT` seconds; a right password during the lockout is refused too. Success resets.
+* **Login**: every wrong password waits `FAIL_DELAY` before its answer; after `FREE_TRIES`
+  wrong passwords from one client, that client is locked out (429 with `Retry-After`) for
+  `LOCKOUT` seconds, doubling with every further failure up to `MAX_LOCKOUT`; a right password
+  during the lockout is refused too. A success resets the count.
 
 Both are plain ASGI middleware, passed to Gradio through `launch(app_kwargs=...)`:
 
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 FREE_TRIES = 5  # wrong passwords per client before the lockout starts
-MAX_LOCKOUT = 300.0  # seconds
+LOCKOUT = 30.0  # seconds, after FREE_TRIES failures; doubles with each further one
+MAX_LOCKOUT = 900.0
 FAIL_DELAY = 0.5  # seconds every wrong password waits before its answer
 
 
@@ -91,10 +93,11 @@ class HostGuard:
 class LoginThrottle:
     """ASGI middleware: per-client lockout on repeated wrong passwords at POST /login."""
 
-    def __init__(self, app, free_tries: int = FREE_TRIES, max_lockout: float = MAX_LOCKOUT,
-                 fail_delay: float = FAIL_DELAY):
+    def __init__(self, app, free_tries: int = FREE_TRIES, lockout: float = LOCKOUT,
+                 max_lockout: float = MAX_LOCKOUT, fail_delay: float = FAIL_DELAY):
         self.app = app
         self.free_tries = free_tries
+        self.lockout = lockout
         self.max_lockout = max_lockout
         self.fail_delay = fail_delay
         self._lock = threading.Lock()
@@ -106,7 +109,8 @@ class LoginThrottle:
         with self._lock:
             return max(0.0, self._until.get(client, 0.0) - time.monotonic())
 
-    def _record(self, client: str, ok: bool) -> None:
+    def record(self, client: str, ok: bool) -> None:
+        """Count a login outcome for `client` (the middleware calls this per POST /login)."""
         with self._lock:
             if ok:
                 self._failures.pop(client, None)
@@ -114,7 +118,7 @@ class LoginThrottle:
                 return
             n = self._failures[client] = self._failures.get(client, 0) + 1
             if n >= self.free_tries:
-                wait = min(self.max_lockout, 2.0 ** (n - self.free_tries))
+                wait = min(self.max_lockout, self.lockout * 2.0 ** (n - self.free_tries))
                 self._until[client] = time.monotonic() + wait
                 log.warning("%d wrong passwords from %s: locked out for %.0f s", n, client, wait)
             if len(self._failures) > 10_000:  # a flood of addresses must not grow this forever
@@ -138,10 +142,10 @@ class LoginThrottle:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 if message["status"] >= 400:
-                    self._record(client, ok=False)
+                    self.record(client, ok=False)
                     await asyncio.sleep(self.fail_delay)  # slows a guesser, blocks nobody else
                 elif message["status"] < 300:
-                    self._record(client, ok=True)
+                    self.record(client, ok=True)
             await send(message)
 
         await self.app(scope, receive, watch)
