@@ -117,4 +117,5 @@ def too_much_text(source: str, n: int, limit: int, *, partial: bool = False) -> 
 
 def mib(n: int) -> str:
     """A byte count in MiB, the one size unit the project uses."""
-    return f"{n / 2**20:.3g} MiB"
+    v = n / 2**20
+    return f"{v:,.0f} MiB" if v >= 100 else f"{v:.3g} MiB"
