@@ -95,7 +95,7 @@ def cli_ingest(corpus: Path, store_dir: Path) -> dict:
             _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
         finally:
             watchdog.cancel()
-            proc.returncode = os.waitstatus_to_exitcode(status) if "status" in dir() else -9
+        proc.returncode = os.waitstatus_to_exitcode(status)
     return {"code": os.waitstatus_to_exitcode(status), "stdout": out.read_bytes(),
             "stderr": err.read_text("utf-8", "replace"), "seconds": time.perf_counter() - t0,
             "usage": usage, "settings": Settings(corpus_dir=corpus, store_dir=store_dir)}
