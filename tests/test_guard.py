@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SEEDS, free_port, stop_process
+from tests.conftest import SEEDS, start_serve, stop_process
 from ui.guard import FREE_TRIES, LoginThrottle, allowed_hosts
 
 EXE = Path(sys.executable).parent / "dialogue-assistant"
@@ -34,33 +34,15 @@ def test_allowed_hosts_loopback_and_configured_names():
     assert "0.0.0.0:8000" not in allowed_hosts("0.0.0.0", 8000)
 
 
-def serve(tmp_path: Path, *extra: str, env_extra: dict | None = None):
-    """Start the real `dialogue-assistant serve` on a free loopback port; (process, base URL)."""
+def serve(tmp_path: Path, *extra: str):
+    """The real `serve` over a one-report corpus, on a free loopback port."""
     corpus = tmp_path / "corpus"
     corpus.mkdir(exist_ok=True)
     shutil.copy(SEEDS["001"], corpus / SEEDS["001"].name)
-    port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_CORPUS_DIR": str(corpus),
-           "ASSISTANT_STORE_DIR": str(tmp_path / "store"), "ASSISTANT_QUERY_ENCODER": "model",
-           **(env_extra or {})}
+           "ASSISTANT_STORE_DIR": str(tmp_path / "store"), "ASSISTANT_QUERY_ENCODER": "model"}
     env.pop("ASSISTANT_CHROMA_URL", None)
-    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port), *extra], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    proc._log_file = log  # type: ignore[attr-defined]
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((tmp_path / "serve.log").read_text()[-3000:])
-        try:
-            if httpx.get(base + "/", timeout=2).status_code < 500:
-                return proc, base, port
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop_process(proc)
-    raise RuntimeError("serve did not answer within 120 s")
+    return start_serve(env, tmp_path / "serve.log", *extra)
 
 
 @pytest.fixture(scope="module")
