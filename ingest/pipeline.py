@@ -13,7 +13,8 @@ document record is written with status PENDING before any chunk is touched; (2) 
 are embedded and upserted; (3) the source's stale chunks are deleted; (4) the record is written
 with status DONE. A removed file loses its chunks, then its record. Any PENDING record found at
 start is redone, so after a kill at any point the next run ends in the state a clean full
-build gives.
+build gives. A run holds the store's writer lock throughout (`lock.py`): a second writer waits
+or, with `wait=False`, gets `StoreBusy`.
 """
 
 from __future__ import annotations

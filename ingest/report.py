@@ -16,6 +16,8 @@ class IngestReport:
     `skipped` counts hidden, unsupported and empty files (each noted on stderr), `failed` holds
     one {"path", "error"} per file that could not be indexed, `chunks_embedded` the chunks that
     went through the model this run and `chunks_total` the chunks in the store afterwards.
+    `cancelled` is True when the run was stopped through its cancel event (files not reached
+    were left as they were).
     """
 
     added: int = 0

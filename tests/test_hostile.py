@@ -14,10 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +22,7 @@ import pytest
 from assistant.settings import Settings
 from assistant.store import Store
 from bench import hostile_files as h
+from bench.hostile import run_cli
 from ingest.formats import html_drafts
 from ingest.units import MAX_CHARS
 from tests.conftest import SEEDS
@@ -82,23 +80,9 @@ def runs(tmp_path_factory):
 
 
 def cli_ingest(corpus: Path, store_dir: Path) -> dict:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_CORPUS_DIR": str(corpus),
-           "ASSISTANT_STORE_DIR": str(store_dir), "ASSISTANT_MAX_DOC_CHARS": str(MAX_DOC_CHARS),
-           "ASSISTANT_CHROMA_URL": ""}
-    out, err = store_dir.with_suffix(".out"), store_dir.with_suffix(".err")
-    t0 = time.perf_counter()
-    with open(out, "wb") as o, open(err, "wb") as e:
-        proc = subprocess.Popen([str(EXE), "ingest", "--json"], env=env, stdout=o, stderr=e)
-        watchdog = threading.Timer(600, proc.kill)  # bounded even if the child hangs
-        watchdog.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
-        finally:
-            watchdog.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"code": os.waitstatus_to_exitcode(status), "stdout": out.read_bytes(),
-            "stderr": err.read_text("utf-8", "replace"), "seconds": time.perf_counter() - t0,
-            "usage": usage, "settings": Settings(corpus_dir=corpus, store_dir=store_dir)}
+    """The real CLI as a child (stderr a file, not a terminal); its own peak RSS via wait4."""
+    r = run_cli(corpus, store_dir, timeout=600, max_doc_chars=MAX_DOC_CHARS, query_encoder="model")
+    return {**r, "settings": Settings(corpus_dir=corpus, store_dir=store_dir)}
 
 
 def state(settings: Settings) -> tuple[dict, dict]:
@@ -135,7 +119,7 @@ def test_every_hostile_file_fails_named_and_the_rest_equals_a_clean_build(runs):
 
 
 def test_a_zip_bomb_run_stays_under_1_2_gb(runs):
-    peak = runs["hostile"]["usage"].ru_maxrss * 1024
+    peak = runs["hostile"]["peak_mb"] * 2**20
     assert peak < PEAK_LIMIT, f"peak RSS {peak / 1e9:.2f} GB"
 
 
