@@ -27,8 +27,6 @@ from ingest.formats import html_drafts
 from ingest.units import MAX_CHARS
 from tests.conftest import SEEDS
 
-pytestmark = pytest.mark.slow
-
 EXE = Path(sys.executable).parent / "dialogue-assistant"
 NESTED = "The meeting gathered 64 participants."
 FORGED = "forged\nERROR ingest.pipeline: failed 001_x.txt: forged.txt"
@@ -94,6 +92,7 @@ def state(settings: Settings) -> tuple[dict, dict]:
     return chunks, docs
 
 
+@pytest.mark.slow
 def test_every_hostile_file_fails_named_and_the_rest_equals_a_clean_build(runs):
     hostile, clean = runs["hostile"], runs["clean"]
     assert clean["code"] == 0, clean["stderr"][-2000:]
@@ -118,11 +117,13 @@ def test_every_hostile_file_fails_named_and_the_rest_equals_a_clean_build(runs):
     assert hostile["seconds"] < 300
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_run_stays_under_1_2_gb(runs):
     peak = runs["hostile"]["peak_mb"] * 2**20
     assert peak < PEAK_LIMIT, f"peak RSS {peak / 1e9:.2f} GB"
 
 
+@pytest.mark.slow
 def test_log_lines_are_whole_and_names_escaped(runs):
     err = runs["hostile"]["stderr"]
     lines = err.splitlines()
@@ -138,6 +139,7 @@ def test_log_lines_are_whole_and_names_escaped(runs):
                for x in lines)
 
 
+@pytest.mark.slow
 def test_no_chunk_beyond_the_window_and_nested_tables_kept(runs):
     chunks, docs = state(runs["hostile"]["settings"])
     assert max(len(t) for t, *_ in chunks.values()) <= MAX_CHARS
@@ -156,3 +158,16 @@ def test_html_nested_table_keeps_its_text():
     drafts = html_drafts("<table><tr><td><table><tr><td>" + NESTED
                          + "</td></tr></table></td></tr></table>")
     assert [d.text for d in drafts] == [NESTED]
+
+
+def test_upload_refuses_a_zip_bomb_and_binary_text(tmp_path):
+    from ui.library import UploadError, save_upload
+
+    settings = Settings(corpus_dir=tmp_path / "corpus", store_dir=tmp_path / "store")
+    bomb = h.docx_bomb(tmp_path / "bomb.docx", 128 * 2**20)
+    with pytest.raises(UploadError, match=r"would inflate to 128 MiB, over the 32 MiB limit"):
+        save_upload(bomb, "report.docx", settings)
+    ls = h.renamed_binary(tmp_path / "ls.txt")
+    with pytest.raises(UploadError, match=r"binary content \(NUL bytes\)"):
+        save_upload(ls, "notes.txt", settings)
+    assert not (tmp_path / "corpus" / "report.docx").exists()

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant import Settings
-from ingest.safety import binary_problem, mib
+from ingest.model import LoadError
+from ingest.safety import binary_problem, check_zip, mib
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,11 @@ def check_content(path: Path, ext: str, max_bytes: int) -> None:
     if ext in SIGNATURES:
         if not head.startswith(SIGNATURES[ext]):
             raise UploadError(f"the content is not a {ext[1:].upper()} file")
+        if ext == ".docx":  # a zip bomb is refused here, from its central directory
+            try:
+                check_zip(path.read_bytes(), path.name)
+            except LoadError as exc:
+                raise UploadError(exc.problem) from None
     elif problem := binary_problem(head):  # the same check ingest applies
         raise UploadError(f"{problem} ({ext[1:]} expected)")
 
