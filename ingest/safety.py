@@ -74,7 +74,7 @@ def check_zip(data: bytes, source: str) -> None:
 
 def pdf_limits():
     """A context manager bounding every stream pypdf inflates to PDF_STREAM_MAX bytes."""
-    from pypdf._configuration import apply_configuration
+    from pypdf import apply_configuration
 
     return apply_configuration(
         zlib_maximum_output_length=PDF_STREAM_MAX, lzw_maximum_output_length=PDF_STREAM_MAX,
