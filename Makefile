@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run ingest test test-fast lint bench bench-large eval clean
+.PHONY: setup run ingest test test-fast lint bench bench-large bench-hostile eval clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,11 @@ bench: setup
 # Adds a corpus of >= 50,000 chunks (built once, cached under bench/cache/; ~25 min to build).
 bench-large: setup
 	$(BIN)/python -m bench.run --large
+
+# Hostile inputs (zip/PDF bombs, huge text, binary .txt) one by one: outcome, time, peak memory;
+# then two writers on one store. Files are generated in a temp folder (~5 GB written, ~3 min).
+bench-hostile: setup
+	$(BIN)/python -m bench.hostile
 
 eval: setup
 	$(BIN)/dialogue-assistant eval

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+MIB = 2**20  # every file size limit is in MiB: ingest, upload and the server's request limit
 
 # name -> (field, description). The README table mirrors this.
 VARIABLES: dict[str, tuple[str, str]] = {
@@ -25,7 +26,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASSISTANT_LLM": ("llm", "Optional chat model as provider:model for LangChain's init_chat_model; unset = extractive answers."),
     "ASSISTANT_LLM_TIMEOUT": ("llm_timeout", "Seconds before an LLM answer falls back to the extractive one (default: 30)."),
     "ASSISTANT_AUTH": ("auth", "user:password required to serve on an interface other than loopback."),
-    "ASSISTANT_MAX_FILE_MB": ("max_file_mb", "Largest document ingest accepts, in MB (default: 20)."),
+    "ASSISTANT_ALLOWED_HOSTS": ("allowed_hosts", "Comma-separated host names the server answers besides its bind address and loopback names (e.g. a DNS name for a non-loopback bind); other Host headers get 403."),
+    "ASSISTANT_MAX_FILE_MB": ("max_file_mb", "Largest document ingest and upload accept, in MiB (2**20 bytes; default: 20)."),
+    "ASSISTANT_MAX_DOC_CHARS": ("max_doc_chars", "Most characters of text one document may yield; past it the document fails with a reason (default: 2000000)."),
+    "ASSISTANT_MAX_DOC_CHUNKS": ("max_doc_chunks", "Most chunks one document may yield; past it the document fails with a reason (default: 5000)."),
+    "ASSISTANT_MAX_QUESTION_CHARS": ("max_question_chars", "Longest question accepted, in characters; longer ones get a clear message (default: 2000)."),
     "ASSISTANT_TOP_K": ("top_k", "Passages handed to the answerer (default: 8)."),
     "ASSISTANT_EMBED_BATCH": ("embed_batch", "Embedding batch size (default: 32)."),
     "ASSISTANT_QUERY_ENCODER": ("query_encoder", "onnx (default): questions are encoded by onnxruntime from a one-time export made by `ingest`; model: by sentence-transformers."),
@@ -43,7 +48,11 @@ class Settings:
     llm: str | None = None
     llm_timeout: float = 30.0
     auth: str | None = None
+    allowed_hosts: str | None = None
     max_file_mb: float = 20.0
+    max_doc_chars: int = 2_000_000
+    max_doc_chunks: int = 5_000
+    max_question_chars: int = 2_000
     top_k: int = 8
     embed_batch: int = 32
     query_encoder: str = "onnx"
@@ -69,6 +78,23 @@ class Settings:
             attr = VARIABLES[name][0]
             values[attr] = _convert(name, raw, types[attr])
         return cls(**values)
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The file size limit in bytes: `max_file_mb` MiB (one unit for ingest, upload, server)."""
+        return int(self.max_file_mb * MIB)
+
+    def question_problem(self, question: str) -> str | None:
+        """Why `question` is refused before any analysis (too long), or None when it is fine.
+
+            >>> Settings(max_question_chars=10).question_problem("x" * 11)
+            'The question is 11 characters long; the limit is 10. Please shorten it.'
+        """
+        n = len(question or "")
+        if n > self.max_question_chars:
+            return (f"The question is {n:,} characters long; the limit is "
+                    f"{self.max_question_chars:,}. Please shorten it.")
+        return None
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (paths given as str become Path)."""

@@ -39,6 +39,10 @@ PENDING, DONE = "pending", "done"
 # no supported extension).
 GENERATION_ID = "__generation__"
 PAGE = 500  # records per Chroma get() call when paging through a collection
+# Bookkeeping records in the docs collection (the change marker, writer leases) carry this
+# status; they are never documents.
+META = "meta"
+LEASE_PREFIX = "__lease__:"
 
 
 def open_client(settings: Settings):
@@ -122,7 +126,7 @@ class Store:
         out: dict[str, dict] = {}
         for ids, metas, _ in iter_collection(self.docs, include=["metadatas"]):
             for i, m in zip(ids, metas, strict=True):
-                if i != GENERATION_ID:
+                if i != GENERATION_ID and (m or {}).get("status") != META:
                     out[i] = dict(m or {})
         return out
 
@@ -137,7 +141,22 @@ class Store:
         import uuid
 
         self.docs.upsert(ids=[GENERATION_ID], embeddings=[[1.0]],
-                         metadatas=[{"generation": uuid.uuid4().hex, "status": "meta"}])
+                         metadatas=[{"generation": uuid.uuid4().hex, "status": META}])
+
+    # --- writer leases (one writer per store on a Chroma server; see ingest/lock.py) ----------
+
+    def leases(self) -> dict[str, dict]:
+        """Every writer lease record, by scope ('all' or 'shard-I-of-N')."""
+        got = self.docs.get(where={"kind": "lease"}, include=["metadatas"])
+        return {i.removeprefix(LEASE_PREFIX): dict(m or {})
+                for i, m in zip(got["ids"], got.get("metadatas") or [], strict=True)}
+
+    def put_lease(self, scope: str, meta: dict) -> None:
+        self.docs.upsert(ids=[LEASE_PREFIX + scope], embeddings=[[1.0]],
+                         metadatas=[{**meta, "kind": "lease", "status": META}])
+
+    def drop_lease(self, scope: str) -> None:
+        self.docs.delete(ids=[LEASE_PREFIX + scope])
 
     def doc_text(self, source: str) -> str | None:
         got = self.docs.get(ids=[source], include=["documents"])

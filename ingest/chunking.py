@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .model import Block, Chunk, ParsedDocument, Unit
-from .units import fit_units, sentence_spans
+from .units import MAX_CHARS as MAX_CHUNK_CHARS
+from .units import fit_units, fits, sentence_spans
 
 HEADER_CHARS = 150  # keeps the embedding header near 40-60 word pieces
 TITLE_CHARS = 90
@@ -91,14 +92,14 @@ def chunk_document(
             continue
         block_cost = cost(text[block.start : block.end])
         units = block_units(text, block)
-        if block_cost > budget:
+        if block_cost > budget or block.end - block.start > MAX_CHUNK_CHARS:
             # Too big even alone: cut between its units, each unit within the budget.
             flush()
             total = 0
             units = fit_units(text, units, cost, budget)
             run: list[tuple[int, int, str]] = []
             for u in units:
-                if run and cost(text[run[0][0] : u[1]]) > budget:
+                if run and not fits(text[run[0][0] : u[1]], cost, budget):
                     emit([], run)
                     run = []
                 run.append(u)
@@ -107,7 +108,9 @@ def chunk_document(
         # A bullet between items costs a word piece too; plain whitespace costs nothing.
         gap_cost = cost(gap) if current and gap.strip() else 0
         piece = _Piece(block, units, block_cost)
-        if total + gap_cost + block_cost <= budget:
+        if total + gap_cost + block_cost <= budget and (
+            not current or block.end - current[0].block.start <= MAX_CHUNK_CHARS
+        ):
             current.append(piece)
             total += gap_cost + block_cost
             continue
@@ -120,6 +123,7 @@ def chunk_document(
             and len(current) > 1
             and current[-1].block is prev
             and current[-1].cost + gap_cost + block_cost <= budget
+            and block.end - prev.start <= MAX_CHUNK_CHARS
         ):
             # Keep a list's introducing line with its first item.
             carried = [current.pop()]

@@ -5,7 +5,8 @@
     dialogue-assistant ingest --shard 0/4          # one of four workers into one Chroma server
 
 Exit status: 0 when every file was indexed or deliberately skipped, 1 when any file failed,
-2 when the run could not start (e.g. no such corpus folder).
+2 when the run could not start (e.g. no such corpus folder), 3 with `--no-wait` when another
+ingest is writing the same store (without it, the run waits for the other to finish).
 """
 
 from __future__ import annotations
@@ -41,12 +42,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="print the report as one JSON object on stdout")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar and no notes; warnings and errors only")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="when another ingest writes this store, exit 3 instead of waiting")
 
 
 def run(args: argparse.Namespace) -> int:
     from assistant.settings import Settings
 
-    from .pipeline import IngestError, run_ingest
+    from .lock import EXIT_BUSY
+    from .pipeline import IngestError, StoreBusy, run_ingest
 
     if args.quiet:
         logging.getLogger().setLevel(logging.WARNING)
@@ -59,8 +63,12 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.with_(corpus_dir=args.corpus.expanduser())
     try:
         report = run_ingest(
-            settings, full=args.full, shard=args.shard, progress=False if args.quiet else None
+            settings, full=args.full, shard=args.shard, progress=False if args.quiet else None,
+            wait=not args.no_wait,
         )
+    except StoreBusy as exc:
+        log.error("%s; not started (--no-wait)", exc)
+        return EXIT_BUSY
     except IngestError as exc:
         log.error("%s", exc)
         return 2
@@ -70,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
         ensure_export(settings)
     if args.json:
-        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+        # ASCII JSON: a file name with undecodable bytes is escaped, never a broken stream.
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=True) + "\n")
         sys.stdout.flush()
     return 1 if report.failed else 0

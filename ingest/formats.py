@@ -12,6 +12,7 @@ import re
 
 from .clean import Draft, _merge_broken, clean_inline, normalize_space, table_drafts
 from .model import LoadError
+from .safety import TextBudget, check_zip, pdf_limits
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,11 @@ def _walk_html(node, drafts: list[Draft]) -> None:
             _html_list(child, drafts)
         elif name == "table":
             flush()
-            drafts.extend(_html_table(child))
+            if _layout_table(child):
+                for cell in _cells(child):
+                    _walk_html(cell, drafts)
+            else:
+                drafts.extend(_html_table(child))
         elif name in _PARAGRAPHS:
             flush()
             _para(drafts, _inline_text(child))
@@ -127,6 +132,26 @@ def _html_list(node, drafts: list[Draft]) -> None:
         for sub in li.find_all(["ul", "ol"]):
             if sub.find_parent("li") is li:
                 _html_list(sub, drafts)
+
+
+_BLOCKY = ["table", "h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "ul", "ol"]
+
+
+def _cells(table) -> list:
+    """The table's own cells (not those of tables nested in it), row by row."""
+    return [c for tr in table.find_all("tr") if tr.find_parent("table") is table
+            for c in tr.find_all(["td", "th"], recursive=False)]
+
+
+def _layout_table(table) -> bool:
+    """A table used for layout: a cell holds another table, a heading, or several blocks.
+    Its cells are read as page content (no row gluing "Agenda" to "The meeting ...")."""
+    for cell in _cells(table):
+        inner = cell.find_all(_BLOCKY)
+        if any(t.name != "p" and t.name != "div" for t in inner) or len(inner) > 1:
+            if not all(t.name in ("ul", "ol") for t in inner):  # a cell of list items is data
+                return True
+    return False
 
 
 def _html_table(table) -> list[Draft]:
@@ -156,10 +181,18 @@ _PDF_BULLET = re.compile(r"^\s*(?:[•▪●◦‣∙·*\-–]|\uf0b7|\uf0a7)\s+
 _NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+\S")
 
 
-def pdf_drafts(data: bytes, source: str, warnings: list[str]) -> list[Draft]:
-    """Blocks of a PDF's text layer, page after page (each draft knows its 1-based page)."""
+def pdf_drafts(data: bytes, source: str, warnings: list[str],
+               budget: TextBudget | None = None) -> list[Draft]:
+    """Blocks of a PDF's text layer, page after page (each draft knows its 1-based page).
+    Every compressed stream inflates to at most `safety.PDF_STREAM_MAX` bytes."""
+    with pdf_limits():
+        return _pdf_drafts(data, source, warnings, budget)
+
+
+def _pdf_drafts(data: bytes, source: str, warnings: list[str],
+                budget: TextBudget | None) -> list[Draft]:
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
+    from pypdf.errors import DependencyError, LimitReachedError, PdfReadError
 
     head = data[:1024]
     if b"%PDF-" not in head:
@@ -178,17 +211,25 @@ def pdf_drafts(data: bytes, source: str, warnings: list[str]) -> list[Draft]:
         pages = list(reader.pages)
     except LoadError:
         raise
+    except LimitReachedError as exc:
+        raise LoadError(source, f"a compressed stream inflates past the limit ({exc}; "
+                                "compression bomb?)") from None
     except Exception as exc:  # pypdf raises many types on damaged files
         raise LoadError(source, f"corrupt PDF ({type(exc).__name__}: {exc})") from None
     drafts: list[Draft] = []
     for number, page in enumerate(pages, start=1):
         try:
             raw = page.extract_text() or ""
+        except LimitReachedError as exc:
+            raise LoadError(source, f"page {number}: a compressed stream inflates past the limit "
+                                    f"({exc}; compression bomb?)") from None
         except Exception as exc:
             warnings.append(f"page {number}: text could not be extracted ({type(exc).__name__})")
             continue
         for d in reflow_page(raw):
             d.page = number
+            if budget is not None:
+                budget.add(d.text)
             drafts.append(d)
     if not drafts:
         from .model import EmptyDocument
@@ -252,30 +293,51 @@ def reflow_page(raw: str) -> list[Draft]:
 # ---------------------------------------------------------------- DOCX
 
 
-def docx_drafts(data: bytes, source: str) -> list[Draft]:
-    """Blocks of a .docx: heading styles as headings, list paragraphs as items, tables as rows."""
+def docx_drafts(data: bytes, source: str, budget: TextBudget | None = None) -> list[Draft]:
+    """Blocks of a .docx: heading styles as headings, list paragraphs as items, tables as rows.
+    The zip's central directory is checked first (`safety.check_zip`): a bomb is refused
+    before any part is inflated."""
     import zipfile
 
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise LoadError(source, "encrypted or legacy Word file (not a .docx)")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise LoadError(source, "corrupt .docx (not a zip archive)")
+    check_zip(data, source)
     try:
         import docx
         from docx.table import Table
 
         document = docx.Document(io.BytesIO(data))
         drafts: list[Draft] = []
-        for block in document.iter_inner_content():
-            if isinstance(block, Table):
-                drafts.extend(_docx_table(block))
-            else:
-                _docx_paragraph(block, drafts)
+        _docx_blocks(document, drafts, budget, Table)
     except LoadError:
         raise
     except Exception as exc:
         raise LoadError(source, f"corrupt .docx ({type(exc).__name__}: {exc})") from None
     return drafts
+
+
+def _docx_blocks(container, drafts: list[Draft], budget: TextBudget | None, table_type) -> None:
+    """Paragraphs and tables of a document or table cell, in order. A table holding another
+    table is layout: its cells are read as containers, so nested text is never lost."""
+    for block in container.iter_inner_content():
+        before = len(drafts)
+        if isinstance(block, table_type):
+            if block._tbl.xpath(".//w:tc//w:tbl"):
+                for row in block.rows:
+                    seen = set()
+                    for cell in row.cells:
+                        if id(cell._tc) not in seen:  # merged cells repeat across columns
+                            seen.add(id(cell._tc))
+                            _docx_blocks(cell, drafts, budget, table_type)
+                continue
+            drafts.extend(_docx_table(block))
+        else:
+            _docx_paragraph(block, drafts)
+        if budget is not None:
+            for d in drafts[before:]:
+                budget.add(d.text)
 
 
 def _docx_paragraph(p, drafts: list[Draft]) -> None:

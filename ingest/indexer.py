@@ -21,6 +21,7 @@ retries its files one by one, so only the broken file fails and its old chunks s
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ log = logging.getLogger("ingest.pipeline")
 
 GROUP_CHUNKS = 256  # chunks per group commit
 GROUP_FILES = 64  # files per group commit
+GROUP_SECONDS = 2.0  # a group prepared this long ago is committed before the next file is read
 WRITE_BATCH = 500  # records per metadata update / delete call
 
 
@@ -75,7 +77,8 @@ class Indexer:
         self._embedder = embedder
         self.report = report
         self.on_done = on_done
-        self.max_bytes = int(settings.max_file_mb * 1024 * 1024)
+        self.max_bytes = settings.max_file_bytes
+        self._group_since = 0.0
         self.batch = max(1, int(settings.embed_batch))
         self.group: list[Prepared] = []
         self.touched: list[tuple[str, dict]] = []
@@ -92,11 +95,14 @@ class Indexer:
 
     def add(self, f: FileEntry, record: dict | None) -> None:
         """Look at one file whose stat differs from its record (or that has none)."""
+        if self.group and time.monotonic() - self._group_since > GROUP_SECONDS:
+            # Files prepared a while ago are committed now: a slow file next cannot hold them.
+            self.flush()
         try:
             prepared = self._prepare(f, record)
         except EmptyDocument as exc:
             self.report.skipped += 1
-            log.info("skipped %s: %s", f.source, exc.problem)
+            log.info("skipped %r: %s", f.source, exc.problem)
             if record is not None:  # it had text before; a full build would not hold it now
                 self._remove(f.source)
             prepared = None
@@ -109,6 +115,8 @@ class Indexer:
         if prepared is None:
             self.on_done(f.source)
             return
+        if not self.group:
+            self._group_since = time.monotonic()
         self.group.append(prepared)
         if sum(len(p.ids) for p in self.group) >= GROUP_CHUNKS or len(self.group) >= GROUP_FILES:
             self.flush()
@@ -120,7 +128,7 @@ class Indexer:
         if f.size > self.max_bytes:
             raise LoadError(
                 f.source,
-                f"{f.size / 1048576:.1f} MB is over the {self.settings.max_file_mb:g} MB limit "
+                f"{f.size / 1048576:.1f} MiB is over the {self.settings.max_file_mb:g} MiB limit "
                 "(ASSISTANT_MAX_FILE_MB)",
             )
         fingerprint = file_fingerprint(f.path)
@@ -130,14 +138,18 @@ class Indexer:
                 self.touched.append((f.source, {**record, "size": f.size, "mtime_ns": f.mtime_ns}))
                 self.report.unchanged += 1
                 return None
-        doc = load(f.path, f.source, max_bytes=self.max_bytes)
+        doc = load(f.path, f.source, max_bytes=self.max_bytes,
+                   max_chars=self.settings.max_doc_chars)
         for warning in doc.warnings:
-            log.warning("%s: %s", f.source, warning)
+            log.warning("%r: %s", f.source, warning)
         # Budget chunks in the model's own word pieces: it truncates at 256 of them.
         count = getattr(self.embedder, "count_tokens", None)
         chunks = chunk_document(doc, count_tokens=count)
         if not chunks:
             raise EmptyDocument(f.source, "no text to index")
+        if len(chunks) > self.settings.max_doc_chunks:
+            raise LoadError(f.source, f"{len(chunks):,} chunks, over the limit of "
+                            f"{self.settings.max_doc_chunks:,} per document (ASSISTANT_MAX_DOC_CHUNKS)")
         texts = [embedding_text(doc, c, count_tokens=count) for c in chunks]
         metas = [chunk_metadata(doc, c, fingerprint, len(chunks)) for c in chunks]
         # Named entities, once, at ingest: the answerer types candidates by them.
@@ -240,7 +252,7 @@ class Indexer:
                 self.report.added += 1
             else:
                 self.report.updated += 1
-            log.debug("indexed %s: %d chunks, %d embedded", p.f.source, len(p.ids), new)
+            log.debug("indexed %r: %d chunks, %d embedded", p.f.source, len(p.ids), new)
 
     def _embed(self, part: list[tuple[Prepared, int]]) -> dict:
         """Embed a batch of chunks; returns the keyword arguments of its store upsert."""
@@ -307,7 +319,7 @@ class Indexer:
 
     def _fail(self, source: str, error: str) -> None:
         self.report.fail(source, error)
-        log.error("failed %s: %s", source, error)
+        log.error("failed %r: %s", source, error)
 
 
 def header_length(embedded: str, chunk_text: str) -> int:

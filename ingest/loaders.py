@@ -14,6 +14,7 @@ from pathlib import Path
 from .clean import Draft, assemble, parse_markdown
 from .metadata import extract_meta
 from .model import EmptyDocument, LoadError, ParsedDocument
+from .safety import TextBudget, binary_problem, mib, too_much_text
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +22,18 @@ SUPPORTED = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
 __all__ = ["SUPPORTED", "EmptyDocument", "LoadError", "load", "decode"]
 
 
-def load(path: Path, source: str, *, max_bytes: int = 20_000_000) -> ParsedDocument:
+MAX_CHARS = 2_000_000  # the default of Settings.max_doc_chars
+MAX_BLOCKS = 100_000  # paragraphs, items and rows per document
+
+
+def load(path: Path, source: str, *, max_bytes: int = 20 * 2**20,
+         max_chars: int = MAX_CHARS) -> ParsedDocument:
     """Read, clean and describe one file.
 
-    Raises `LoadError(source, problem)` for unreadable, corrupt, encrypted, unsupported or
-    too-large input and `EmptyDocument` (a `LoadError`) when the file holds no text.
+    Raises `LoadError(source, problem)` for unreadable, corrupt, encrypted, unsupported,
+    binary (a `.txt` that is not text), too-large (bytes, or more than `max_chars` characters of
+    text), or bomb-like (a .docx or PDF inflating far beyond its size) input and `EmptyDocument`
+    (a `LoadError`) when the file holds no text.
 
         >>> load(Path("report.pdf"), "report.pdf").pages[0]   # (start, end, page number)
     """
@@ -38,11 +46,7 @@ def load(path: Path, source: str, *, max_bytes: int = 20_000_000) -> ParsedDocum
     except OSError as exc:
         raise LoadError(source, f"cannot read file ({exc.strerror or exc})") from None
     if size > max_bytes:
-        # Settings give the limit in MB; callers may pass it as 20_000_000 or 20 * 2**20.
-        mb = 2**20 if max_bytes % 2**20 == 0 else 1_000_000
-        raise LoadError(
-            source, f"file is {size / mb:.1f} MB, over the {max_bytes / mb:g} MB limit"
-        )
+        raise LoadError(source, f"file is {mib(size)}, over the {mib(max_bytes)} limit")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -50,8 +54,16 @@ def load(path: Path, source: str, *, max_bytes: int = 20_000_000) -> ParsedDocum
     if not data.strip():
         raise EmptyDocument(source, "the file is empty")
     warnings: list[str] = []
+    budget = TextBudget(source, max_chars, MAX_BLOCKS)
+    if suffix in (".txt", ".md", ".html", ".htm"):
+        problem = binary_problem(data)
+        if problem:
+            raise LoadError(source, problem)
     if suffix in (".txt", ".md"):
-        drafts = parse_markdown(decode(data, warnings))
+        text = decode(data, warnings)
+        if len(text) > 2 * max_chars:  # cleaning never halves a text file: fail before parsing
+            raise too_much_text(source, len(text), max_chars)
+        drafts = parse_markdown(text)
         fmt = suffix[1:]
     elif suffix in (".html", ".htm"):
         from .formats import html_drafts
@@ -61,21 +73,28 @@ def load(path: Path, source: str, *, max_bytes: int = 20_000_000) -> ParsedDocum
     elif suffix == ".pdf":
         from .formats import pdf_drafts
 
-        drafts = pdf_drafts(data, source, warnings)
+        drafts = pdf_drafts(data, source, warnings, budget)
         fmt = "pdf"
     else:
         from .formats import docx_drafts
 
-        drafts = docx_drafts(data, source)
+        drafts = docx_drafts(data, source, budget)
         fmt = "docx"
-    return build_document(drafts, source, fmt, warnings)
+    return build_document(drafts, source, fmt, warnings, max_chars=max_chars)
 
 
 def build_document(
-    drafts: list[Draft], source: str, fmt: str, warnings: list[str] | None = None
+    drafts: list[Draft], source: str, fmt: str, warnings: list[str] | None = None,
+    *, max_chars: int = MAX_CHARS,
 ) -> ParsedDocument:
-    """Assemble drafts into a `ParsedDocument` with metadata; EmptyDocument when no text."""
+    """Assemble drafts into a `ParsedDocument` with metadata; EmptyDocument when no text,
+    LoadError when the text is longer than `max_chars` or has more than MAX_BLOCKS blocks."""
+    if len(drafts) > MAX_BLOCKS:
+        raise LoadError(source, f"{len(drafts):,} paragraphs, rows and items, over the limit of "
+                                f"{MAX_BLOCKS:,} per document")
     text, blocks, pages = assemble(drafts)
+    if len(text) > max_chars:
+        raise too_much_text(source, len(text), max_chars)
     if not text.strip():
         raise EmptyDocument(source, "no text found in the document")
     headings = [text[b.start : b.end] for b in blocks if b.kind == "heading"]

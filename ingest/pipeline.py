@@ -13,7 +13,8 @@ document record is written with status PENDING before any chunk is touched; (2) 
 are embedded and upserted; (3) the source's stale chunks are deleted; (4) the record is written
 with status DONE. A removed file loses its chunks, then its record. Any PENDING record found at
 start is redone, so after a kill at any point the next run ends in the state a clean full
-build gives.
+build gives. A run holds the store's writer lock throughout (`lock.py`): a second writer waits
+or, with `wait=False`, gets `StoreBusy`.
 """
 
 from __future__ import annotations
@@ -21,26 +22,28 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from assistant.settings import Settings
 from assistant.store import DONE, Store
 
 from .indexer import Indexer, describe
+from .lock import StoreBusy, WriterLock
 from .records import chunk_id, file_fingerprint, remove_sources, shard_of
 from .report import IngestReport
 from .walk import FileEntry, walk_corpus
 
-__all__ = ["IngestError", "IngestReport", "chunk_id", "file_fingerprint", "run_ingest",
+__all__ = ["IngestError", "IngestReport", "StoreBusy", "chunk_id", "file_fingerprint", "run_ingest",
            "shard_of", "supported_extensions"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 DELETE_BATCH = 500
-# A run with fewer files to (re)index than this shows no progress bar unless stderr is a TTY.
+# Without a terminal there is no bar: a run this long logs one progress line per tenth instead.
 SHORT_RUN = 20
 ProgressFn = Callable[[int, int, str], None]
 
@@ -58,6 +61,9 @@ def run_ingest(
     shard: tuple[int, int] | None = None,
     progress: bool | None = None,
     on_progress: ProgressFn | None = None,
+    wait: bool = True,
+    cancel: threading.Event | None = None,
+    only: Collection[str] | None = None,
 ) -> IngestReport:
     """Bring the store in line with `settings.corpus_dir`; return what was done.
 
@@ -68,9 +74,15 @@ def run_ingest(
         full: drop the index (or this shard's part of it) and rebuild from scratch.
         shard: (i, n) processes only sources with `shard_of(source, n) == i`; n shards into
             one store equal one full ingest.
-        progress: tqdm bar on stderr; None = when stderr is a TTY or the run is long.
+        progress: tqdm bar on stderr; None = when stderr is a TTY. Without a TTY there is never
+            a bar (no fragments before ERROR lines); a long run logs a line per tenth instead.
         on_progress: called as `on_progress(done, total, source)` after each file that needed
             a look at its content (total = those files).
+        wait: when another ingest holds the store's writer lock, wait for it (with a note);
+            False raises `StoreBusy` (the CLI's `--no-wait`, exit code 3).
+        cancel: set it (from another thread) to stop after the file in hand; what was done is
+            committed, the rest stays as it was, and `report.cancelled` is True.
+        only: look only at these sources (e.g. the PENDING ones `serve` repairs at start).
 
     Usage:
         >>> run_ingest(settings, shard=(0, 4)).failed
@@ -82,23 +94,33 @@ def run_ingest(
         i, n = shard
         if not (n >= 1 and 0 <= i < n):
             raise IngestError(f"shard {i}/{n}: need 0 <= I < N")
-    in_shard = _shard_filter(shard)
+    in_shard = _shard_filter(shard, only)
     root = Path(settings.corpus_dir)
     if not root.is_dir():
         raise IngestError(f"corpus folder not found: {root}")
+    with WriterLock(settings, store, shard=shard, wait=wait, cancel=cancel) as lock:
+        report = _run(settings, store, embedder, root, full, shard, in_shard, progress,
+                      on_progress, cancel, lock)
+    report.seconds = time.perf_counter() - t0
+    log.info("%s", report.summary())
+    return report
 
+
+def _run(settings, store, embedder, root, full, shard, in_shard, progress, on_progress, cancel,
+         lock) -> IngestReport:
     report = IngestReport()
     walk = walk_corpus(root, extensions=supported_extensions())
     for source, why in walk.skipped:
         if in_shard(source):
             report.skipped += 1
-            log.info("skipped %s: %s", source, why)
+            log.info("skipped %r: %s", source, why)
     for source, error in walk.failed:
         if in_shard(source):
             _fail(report, source, error)
 
     if full:
         _clear(store, shard, in_shard)
+        lock.renew()  # a reset dropped the docs collection, and a server lease with it
     all_records = store.doc_records()
     records = {s: m for s, m in all_records.items() if in_shard(s)}
     files = [f for f in walk.files if in_shard(f.source)]
@@ -117,29 +139,56 @@ def run_ingest(
             report.unchanged += 1
         else:
             work.append(f)
+    # Small files first: a huge or slow one comes last and cannot hold the others back.
+    work.sort(key=lambda f: f.size)
 
     with _progress_bar(len(work), progress) as bar:
         done = 0
+        every = max(1, len(work) // 10)
 
         def finished(source: str) -> None:
             nonlocal done
             done += 1
             if bar is not None:
                 bar.update(1)
+            elif progress is not False and len(work) >= SHORT_RUN and done % every == 0:
+                log.info("ingest: %d/%d files", done, len(work))
             if on_progress is not None:
                 on_progress(done, len(work), source)
 
         indexer = Indexer(settings, store, embedder, report, on_done=finished)
         for f in work:
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                log.warning("ingest cancelled: %d of %d files left as they were",
+                            len(work) - done - len(indexer.group), len(work))
+                break
             indexer.add(f, records.get(f.source))
         indexer.flush()
 
     report.chunks_total = _chunks_total(store, all_records, report)
     if report.changed:
         _refresh_derived(store)
-    report.seconds = time.perf_counter() - t0
-    log.info("%s", report.summary())
     return report
+
+
+def pending_sources(store: Store) -> list[str]:
+    """Sources whose record is PENDING: a run was killed while writing them."""
+    return sorted(s for s, m in store.doc_records().items() if m.get("status") != DONE)
+
+
+def repair_pending(settings: Settings, *, store: Store | None = None,
+                   wait: bool = True) -> IngestReport | None:
+    """Redo the files a killed run left PENDING (and only those); None when there are none.
+
+    `serve` calls this at start so the library never lists half-indexed reports as indexed.
+    """
+    store = store if store is not None else Store(settings)
+    pending = pending_sources(store)
+    if not pending:
+        return None
+    log.warning("repairing %d report(s) a killed ingest left half-indexed", len(pending))
+    return run_ingest(settings, store=store, only=set(pending), wait=wait, progress=False)
 
 
 def supported_extensions() -> tuple[str, ...]:
@@ -153,7 +202,14 @@ def supported_extensions() -> tuple[str, ...]:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _shard_filter(shard: tuple[int, int] | None) -> Callable[[str], bool]:
+def _shard_filter(shard: tuple[int, int] | None,
+                  only: Collection[str] | None = None) -> Callable[[str], bool]:
+    if only is not None:
+        wanted = set(only)
+        if shard is None:
+            return lambda source: source in wanted
+        i, n = shard
+        return lambda source: source in wanted and shard_of(source, n) == i
     if shard is None:
         return lambda source: True
     i, n = shard
@@ -203,7 +259,7 @@ def _chunks_total(store: Store, records: dict[str, dict], report: IngestReport) 
 
 def _fail(report: IngestReport, source: str, error: str) -> None:
     report.fail(source, error)
-    log.error("failed %s: %s", source, error)
+    log.error("failed %r: %s", source, error)
 
 
 def _refresh_derived(store: Store) -> None:
@@ -223,16 +279,14 @@ def _refresh_derived(store: Store) -> None:
 
 @contextlib.contextmanager
 def _progress_bar(total: int, progress: bool | None):
-    """A tqdm bar on stderr (or None), with log lines routed through it so they do not tear it."""
-    if progress is False or total == 0 or (
-        progress is None and not (sys.stderr.isatty() or total >= SHORT_RUN)
-    ):
+    """A tqdm bar on stderr (or None), with log lines routed through it so they do not tear it.
+    Only on a terminal: in a log file a bar leaves fragments in front of the ERROR lines."""
+    if progress is False or total == 0 or not sys.stderr.isatty():
         yield None
         return
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    tty = sys.stderr.isatty()
     with tqdm(total=total, unit="file", desc="ingest", file=sys.stderr, leave=False,
-              mininterval=0.5 if tty else 10.0) as bar, logging_redirect_tqdm():
+              mininterval=0.5) as bar, logging_redirect_tqdm():
         yield bar

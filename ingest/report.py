@@ -16,6 +16,8 @@ class IngestReport:
     `skipped` counts hidden, unsupported and empty files (each noted on stderr), `failed` holds
     one {"path", "error"} per file that could not be indexed, `chunks_embedded` the chunks that
     went through the model this run and `chunks_total` the chunks in the store afterwards.
+    `cancelled` is True when the run was stopped through its cancel event (files not reached
+    were left as they were).
     """
 
     added: int = 0
@@ -27,6 +29,7 @@ class IngestReport:
     chunks_embedded: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
+    cancelled: bool = False
 
     @property
     def changed(self) -> bool:
@@ -47,5 +50,5 @@ class IngestReport:
             f"ingest: {self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged, {self.skipped} skipped, {len(self.failed)} failed; "
             f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the store; "
-            f"{self.seconds:.2f} s"
+            f"{self.seconds:.2f} s{' (cancelled)' if self.cancelled else ''}"
         )

@@ -19,6 +19,9 @@ ABBREVIATIONS = {
     "e.g", "i.e", "resp", "min", "max", "ca", "op", "ibid", "esp", "lt", "col", "capt", "sgt",
 }
 LONG_SENTENCE = 300  # characters: past this, a sentence with "; " clauses is quoted in parts
+# No unit or chunk is longer than this. WordPiece turns a word over 100 characters into one
+# [UNK] piece, so a token budget alone lets a 20 MB "word" through as one chunk.
+MAX_CHARS = 2000
 
 # A boundary: terminal punctuation (and closing quotes/brackets), whitespace, then something
 # that can open a sentence.
@@ -96,14 +99,20 @@ def fit_units(
     budget: int,
 ) -> list[tuple[int, int, str]]:
     """Units over `budget` split at "; ", then ", ", then spaces, packing adjacent pieces back
-    together while they fit; every returned unit costs at most `budget` (barring one huge word)."""
+    together while they fit; what has no separator left is cut every few characters. Every
+    returned unit costs at most `budget` and is at most MAX_CHARS long."""
     out: list[tuple[int, int, str]] = []
     for s, e, kind in units:
-        if cost(text[s:e]) <= budget:
+        if e - s <= MAX_CHARS and cost(text[s:e]) <= budget:
             out.append((s, e, kind))
         else:
             out.extend(_split_long(text, s, e, cost, budget, kind))
     return out
+
+
+def fits(text: str, cost: Callable[[str], int], budget: int) -> bool:
+    """Within the token budget and the character cap."""
+    return len(text) <= MAX_CHARS and cost(text) <= budget
 
 
 def _split_long(text, s, e, cost, budget, kind, seps=(" | ", "; ", ", ", " ")):
@@ -113,15 +122,29 @@ def _split_long(text, s, e, cost, budget, kind, seps=(" | ", "; ", ", ", " ")):
         pieces = split_at(text, s, e, sep, "clause")
         packed: list[tuple[int, int, str]] = []
         for ps, pe, _ in pieces:
-            if packed and cost(text[packed[-1][0] : pe]) <= budget:
+            if packed and pe - packed[-1][0] <= MAX_CHARS and cost(text[packed[-1][0] : pe]) <= budget:
                 packed[-1] = (packed[-1][0], pe, "clause")
             else:
                 packed.append((ps, pe, "clause"))
         out: list[tuple[int, int, str]] = []
         for ps, pe, k in packed:
-            if cost(text[ps:pe]) > budget:
+            if not fits(text[ps:pe], cost, budget):
                 out.extend(_split_long(text, ps, pe, cost, budget, k, seps[i + 1 :]))
             else:
                 out.append((ps, pe, k))
         return out
-    return [(s, e, kind)]
+    return _hard_split(text, s, e, cost, budget, kind)
+
+
+def _hard_split(text, s, e, cost, budget, kind) -> list[tuple[int, int, str]]:
+    """Cut text without separators (one huge "word") into pieces that fit, left to right."""
+    out: list[tuple[int, int, str]] = []
+    step = min(MAX_CHARS, max(1, budget * 4))
+    pos = s
+    while pos < e:
+        end = min(e, pos + step)
+        while end - pos > 1 and cost(text[pos:end]) > budget:
+            end = pos + (end - pos) // 2
+        out.append((pos, end, "clause" if kind == "sentence" else kind))
+        pos = end
+    return out

@@ -41,20 +41,27 @@ def walk_corpus(root: Path, *, extensions: Collection[str]) -> WalkResult:
 
     Directory symlinks are followed, but never into a folder already visited, so a link back
     to an ancestor (a loop) or a second link to the same folder is noted once and skipped.
+    A symlink whose target lies outside the corpus folder is skipped with a note, and a name
+    that is not valid UTF-8 fails (its source shows the bad bytes as surrogate escapes).
     """
     out = WalkResult()
     root = Path(root)
     st = os.stat(root)
     visited = {(st.st_dev, st.st_ino)}
     exts = {e.lower() for e in extensions}
-    _walk_dir(root, "", exts, visited, out)
+    _walk_dir(root, "", exts, visited, out, os.path.realpath(root))
     out.files.sort(key=lambda f: f.source)
     out.skipped.sort()
     out.failed.sort()
     return out
 
 
-def _walk_dir(folder: Path, prefix: str, exts: set[str], visited: set, out: WalkResult) -> None:
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _walk_dir(folder: Path, prefix: str, exts: set[str], visited: set, out: WalkResult,
+              top: str) -> None:
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
@@ -70,6 +77,14 @@ def _walk_dir(folder: Path, prefix: str, exts: set[str], visited: set, out: Walk
             out.skipped.append((source, "office lock file"))
             continue
         try:
+            entry.name.encode("utf-8")
+        except UnicodeEncodeError:
+            out.failed.append((source, "the file name is not valid UTF-8; rename it"))
+            continue
+        if entry.is_symlink() and not _inside(os.path.realpath(entry.path), top):
+            out.skipped.append((source, "symlink to a place outside the corpus folder"))
+            continue
+        try:
             st = os.stat(entry.path)  # follows symlinks; ELOOP / ENOENT for bad links
         except OSError as exc:
             if entry.is_symlink():
@@ -83,7 +98,7 @@ def _walk_dir(folder: Path, prefix: str, exts: set[str], visited: set, out: Walk
                 out.skipped.append((source, "symlink loop: folder already visited"))
                 continue
             visited.add(key)
-            _walk_dir(Path(entry.path), source + "/", exts, visited, out)
+            _walk_dir(Path(entry.path), source + "/", exts, visited, out, top)
         elif stat.S_ISREG(st.st_mode):
             suffix = os.path.splitext(entry.name)[1].lower()
             if suffix not in exts:

@@ -140,6 +140,37 @@ def start_chroma(path: Path, log_path: Path, timeout: float = 60.0):
         time.sleep(0.2)
 
 
+def start_serve(env: dict, log_path: Path, *extra: str, timeout: float = 120.0):
+    """Start the real `dialogue-assistant serve` on a free loopback port with `env`; return
+    (process, base URL, port) once it answers. The caller stops it (`stop_process`)."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dialogue-assistant"), "serve", "--port", str(port),
+         *extra], env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc._log_file = log  # type: ignore[attr-defined]
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.close()
+            raise RuntimeError(log_path.read_text(errors="replace")[-3000:])
+        try:
+            if httpx.get(base + "/", timeout=2).status_code < 500:
+                return proc, base, port
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    stop_process(proc)
+    raise RuntimeError(f"serve did not answer within {timeout:.0f} s")
+
+
 def stop_process(proc) -> None:
     """Terminate one process we started (by its PID), killing it if it does not stop."""
     from bench.measure import stop

@@ -119,16 +119,32 @@ def test_walk_notes_bad_entries_and_terminates(bad_corpus):
 
 
 def test_walk_follows_a_folder_link_once(tmp_path):
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "a.txt").write_text("text")
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    os.symlink(outside, corpus / "linked")
-    os.symlink(outside, corpus / "zlinked_again")
+    inner = corpus / "zz_real"
+    inner.mkdir(parents=True)
+    (inner / "a.txt").write_text("text")
+    os.symlink(inner, corpus / "linked")
     found = walk_corpus(corpus, extensions={".txt"})
     assert [f.source for f in found.files] == ["linked/a.txt"]
-    assert dict(found.skipped) == {"zlinked_again": "symlink loop: folder already visited"}
+    assert dict(found.skipped) == {"zz_real": "symlink loop: folder already visited"}
+
+
+def test_walk_skips_symlinks_that_leave_the_corpus(tmp_path):
+    """Issue 11 point 7: a link to a file or folder outside the corpus is skipped with a note."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("private text")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "own.txt").write_text("own text")
+    os.symlink(outside, corpus / "linked")
+    os.symlink(outside / "secret.txt", corpus / "secret.txt")
+    found = walk_corpus(corpus, extensions={".txt"})
+    assert [f.source for f in found.files] == ["own.txt"]
+    assert dict(found.skipped) == {
+        "linked": "symlink to a place outside the corpus folder",
+        "secret.txt": "symlink to a place outside the corpus folder",
+    }
 
 
 @pytest.mark.slow
@@ -145,7 +161,7 @@ def test_cli_reports_each_bad_file_and_indexes_the_good_ones(tmp_path, bad_corpu
     assert len(lines) == 1
     report = json.loads(lines[0])
     assert set(report) == {"added", "updated", "removed", "unchanged", "skipped", "failed",
-                           "chunks_embedded", "chunks_total", "seconds"}
+                           "chunks_embedded", "chunks_total", "seconds", "cancelled"}
     assert report["added"] == 2
     assert report["skipped"] == len(SKIPPED)
     assert sorted(f["path"] for f in report["failed"]) == sorted(FAILING)

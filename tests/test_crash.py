@@ -247,3 +247,31 @@ def test_sigkill_of_the_cli_mid_embedding(tmp_path, scenario):
     store = Store(settings_for(corpus, store_dir))
     run_ingest(settings_for(corpus, store_dir), store=store, progress=False)
     assert snapshot(store) == reference
+
+
+def test_serve_repairs_what_a_killed_ingest_left_pending(tmp_path, scenario):
+    """Issue 11 point 9: the real `serve`, started on a store a SIGKILL left half-indexed,
+    finishes those reports before it lists them: afterwards nothing is PENDING and the store
+    equals a clean build."""
+    from conftest import start_serve, stop_process
+
+    corpus, base, log, reference = scenario
+    store_dir = tmp_path / "store"
+    shutil.copytree(base, store_dir)
+    killed = drive(corpus, store_dir, kill_at=_kill_point(log, "mid embedding"))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    pending = [s for s, m in Store(settings_for(corpus, store_dir)).doc_records().items()
+               if m["status"] != "done"]
+    assert pending  # the kill left half-indexed reports
+    env = child_env(ASSISTANT_CORPUS_DIR=str(corpus), ASSISTANT_STORE_DIR=str(store_dir),
+                    ASSISTANT_COLLECTION="t", ASSISTANT_QUERY_ENCODER="model")
+    proc, base_url, _ = start_serve(env, tmp_path / "serve.log")
+    try:
+        import httpx
+
+        assert httpx.get(base_url + "/", timeout=10).status_code == 200
+    finally:
+        stop_process(proc)
+    served = (tmp_path / "serve.log").read_text(errors="replace")
+    assert f"repairing {len(pending)} report(s) a killed ingest left half-indexed" in served
+    assert snapshot(Store(settings_for(corpus, store_dir))) == reference

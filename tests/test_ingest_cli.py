@@ -14,7 +14,7 @@ from assistant.settings import ROOT
 from ingest import cli
 
 KEYS = {"added", "updated", "removed", "unchanged", "skipped", "failed", "chunks_embedded",
-        "chunks_total", "seconds"}
+        "chunks_total", "seconds", "cancelled"}
 SCRIPT = Path(sys.executable).parent / "dialogue-assistant"
 
 

@@ -199,13 +199,13 @@ def test_size_limit(tmp_path):
     path = tmp_path / "big.txt"
     with open(path, "wb") as fh:
         fh.truncate(50_000_000)
-    with pytest.raises(LoadError, match=r"file is 50.0 MB, over the 20 MB limit"):
+    with pytest.raises(LoadError, match=r"file is 47.7 MiB, over the 20 MiB limit"):
         load(path, "big.txt")
-    with pytest.raises(LoadError, match=r"file is 47.7 MB, over the 20 MB limit"):
-        load(path, "big.txt", max_bytes=20 * 2**20)
+    with pytest.raises(LoadError, match=r"file is 47.7 MiB, over the 10 MiB limit"):
+        load(path, "big.txt", max_bytes=10 * 2**20)
     small = tmp_path / "small.txt"
     small.write_text("x" * 2000)
-    with pytest.raises(LoadError, match="over the 0.001 MB limit"):
+    with pytest.raises(LoadError, match="over the 0.000954 MiB limit"):
         load(small, "small.txt", max_bytes=1000)
 
 

@@ -113,7 +113,7 @@ def test_first_run_adds_then_second_run_costs_nothing(tmp_path, corpus, embedder
     assert calls == 0
     assert again.to_dict() | {"seconds": 0} == {
         "added": 0, "updated": 0, "removed": 0, "unchanged": 3, "skipped": 0, "failed": [],
-        "chunks_embedded": 0, "chunks_total": report.chunks_total, "seconds": 0,
+        "chunks_embedded": 0, "chunks_total": report.chunks_total, "seconds": 0, "cancelled": False,
     }
 
 
@@ -305,7 +305,9 @@ def test_progress_callback_and_chunk_id(tmp_path, corpus, embedder):
     seen = []
     run_ingest(settings, store=Store(settings), embedder=embedder, progress=False,
                on_progress=lambda done, total, source: seen.append((done, total, source)))
-    assert seen == [(i + 1, 3, name) for i, name in enumerate(SOURCES)]
+    # Smallest file first: a huge one comes last and cannot hold the others back.
+    by_size = sorted(SOURCES, key=lambda name: (corpus / name).stat().st_size)
+    assert seen == [(i + 1, 3, name) for i, name in enumerate(by_size)]
     assert chunk_id("a.txt", 0, "x") == chunk_id("a.txt", 0, "x") != chunk_id("a.txt", 1, "x")
 
 

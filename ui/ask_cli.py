@@ -1,4 +1,8 @@
-"""`dialogue-assistant ask "QUESTION" [--process NAME] [--json]`."""
+"""`dialogue-assistant ask "QUESTION" [--process NAME] [--json]`.
+
+Exit status 0 with an answer or a refusal; 2 when the question is over the length limit
+(`ASSISTANT_MAX_QUESTION_CHARS`, default 2,000 characters), with the reason on stderr.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,16 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON on stdout")
 
 
+EXIT_USAGE = 2
+
+
 def run(args: argparse.Namespace) -> int:
-    from assistant import Filters, answer
+    from assistant import Filters, Settings, answer
+
+    problem = Settings.from_env().question_problem(args.question)
+    if problem:
+        print(f"dialogue-assistant ask: {problem}", file=sys.stderr)
+        return EXIT_USAGE
 
     filters = Filters(process=args.process, year_from=args.year_from, year_to=args.year_to,
                       sources=tuple(args.source))

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant import Settings
+from ingest.model import LoadError
+from ingest.safety import binary_problem, check_zip, mib
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ def check_content(path: Path, ext: str, max_bytes: int) -> None:
     """Size limit and a content check: binary formats by signature, text with no NUL bytes."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise UploadError(f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+        raise UploadError(f"{mib(size)} is over the {mib(max_bytes)} limit")
     if size == 0:
         raise UploadError("the file is empty")
     with path.open("rb") as fh:
@@ -78,8 +80,13 @@ def check_content(path: Path, ext: str, max_bytes: int) -> None:
     if ext in SIGNATURES:
         if not head.startswith(SIGNATURES[ext]):
             raise UploadError(f"the content is not a {ext[1:].upper()} file")
-    elif b"\x00" in head:
-        raise UploadError(f"the content is binary, not {ext[1:]} text")
+        if ext == ".docx":  # a zip bomb is refused here, from its central directory
+            try:
+                check_zip(path.read_bytes(), path.name)
+            except LoadError as exc:
+                raise UploadError(exc.problem) from None
+    elif problem := binary_problem(head):  # the same check ingest applies
+        raise UploadError(f"{problem} ({ext[1:]} expected)")
 
 
 def save_upload(src: str | Path, name: str, settings: Settings, *,
@@ -91,7 +98,7 @@ def save_upload(src: str | Path, name: str, settings: Settings, *,
     allowed = tuple(allowed) if allowed is not None else supported_extensions()
     base = safe_name(name, allowed)
     src = Path(src)
-    check_content(src, Path(base).suffix.lower(), int(settings.max_file_mb * 1_000_000))
+    check_content(src, Path(base).suffix.lower(), settings.max_file_bytes)
     corpus = Path(settings.corpus_dir).resolve()
     corpus.mkdir(parents=True, exist_ok=True)
     target = corpus / base

@@ -1,7 +1,10 @@
-"""`dialogue-assistant serve [--host HOST] [--port PORT] [--auth USER:PASS]`.
+"""`dialogue-assistant serve [--host HOST] [--port PORT] [--auth USER:PASS] [--allowed-host NAME]`.
 
-Loads the embedding model and the index once, then serves the chat UI. Loopback needs no
-credentials; any other interface refuses to start without them (exit code 2).
+Repairs reports a killed ingest left half-indexed, loads the embedding model and the index
+once, then serves the chat UI. Loopback needs no credentials; any other interface refuses to
+start without them (exit code 2). Every request's Host header must name the served address
+(else 403, against DNS rebinding), repeated wrong passwords lock a client out for a while, and
+questions over `max_question_chars` get a clear message (see `ui/guard.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--auth", default=None, metavar="USER:PASS",
                         help="credentials required by the UI (default: $ASSISTANT_AUTH)")
+    parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                        help="a host name the server is reached by, besides its address "
+                             "(repeatable; also $ASSISTANT_ALLOWED_HOSTS, comma-separated)")
 
 
 def is_loopback(host: str) -> bool:
@@ -66,15 +72,44 @@ def run(args: argparse.Namespace) -> int:
         print(f"dialogue-assistant serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
-    from assistant import warm_up
+    repair(settings)
+
+    import assistant
 
     t0 = time.perf_counter()
-    warm_up(settings)  # model and index load now, not on the first question
+    assistant.warm_up(settings)  # model and index load now, not on the first question
     log.info("model and index loaded in %.1f s", time.perf_counter() - t0)
 
     from .app import build_app, launch_app
+    from .guard import allowed_hosts, guard_kwargs, limit_questions
 
-    demo = build_app(settings=settings)
+    stream = getattr(assistant, "answer_stream", None) if settings.llm else None
+    demo = build_app(
+        settings=settings,
+        answer_fn=limit_questions(assistant.answer, settings),
+        stream_fn=limit_questions(stream, settings, stream=True) if stream else None,
+    )
+    extra = [*args.allowed_host, *(settings.allowed_hosts or "").split(",")]
+    hosts = allowed_hosts(args.host, args.port, extra)
     log.info("serving on http://%s:%d%s", args.host, args.port, " (auth on)" if creds else "")
-    launch_app(demo, server_name=args.host, server_port=args.port, auth=creds, settings=settings)
+    launch_app(demo, server_name=args.host, server_port=args.port, auth=creds, settings=settings,
+               app_kwargs=guard_kwargs(hosts))
     return 0
+
+
+def repair(settings) -> None:
+    """Finish reports a killed ingest left PENDING, so the library never lists them as indexed.
+    When another ingest is running, its PENDING records are its own work in progress: left be."""
+    from ingest.lock import StoreBusy
+    from ingest.pipeline import repair_pending
+
+    try:
+        report = repair_pending(settings, wait=False)
+    except StoreBusy as exc:
+        log.info("%s; it finishes its own pending reports", exc)
+        return
+    except Exception as exc:  # noqa: BLE001 - serve what is there; the next ingest repairs
+        log.error("could not repair half-indexed reports: %s", exc)
+        return
+    if report is not None:
+        log.info("repaired: %s", report.summary())
