@@ -64,8 +64,6 @@ def resources(settings: Settings | None = None) -> Resources:
             embedder = query_encoder(settings)
             res = Resources(settings, store, index, embedder, HybridSearcher(store, index, embedder))
             _resources[key] = res
-        elif res.settings != settings:
-            res.settings = settings
         return res
 
 
@@ -79,6 +77,15 @@ def query_encoder(settings: Settings):
 
         encoder = get_embedder()
     return encoder
+
+
+def unit_query_vector(plan: QueryPlan, qvec, embedder) -> np.ndarray:
+    """The vector candidates are compared with: the search's own for a question alone; for a
+    follow-up the question's own words (the earlier turn finds the report, but compared with
+    sentences it would pull the earlier answer back)."""
+    if plan.follow_up:
+        qvec = embedder.encode([plan.question])[0]
+    return np.asarray(qvec, dtype=np.float32)
 
 
 def warm_up(settings: Settings | None = None) -> Resources:
@@ -163,7 +170,7 @@ def search(question: str, *, k: int = 5, history: History = (), filters: Filters
     plan = res.searcher.with_prior(plan_query(question, tuple(history)), filt, tuple(history))
     qvec = res.embedder.encode([plan.dense_text])[0]
     hits = res.searcher.search(plan, k=0, filters=filt, query_vec=qvec)
-    hits = rerank(plan, hits, res.index, np.asarray(qvec, dtype=np.float32))
+    hits = rerank(plan, hits, res.index, unit_query_vector(plan, qvec, res.embedder))
     return tuple(_pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits[:k], start=1))
 
 
@@ -199,6 +206,11 @@ def answer_stream(question: str, *, history: History = (), filters: Filters | di
     if not question:
         yield _timed(Answer(question, "Please ask a question.", False, searched=searched), t0)
         return
+    cfg = settings or res.settings  # this call's settings; the shared resources keep their own
+    problem = cfg.question_problem(question)
+    if problem:  # refused before any analysis: its cost grows with the question's length
+        yield _timed(Answer(question[:200], problem, False, searched=searched, reason=problem), t0)
+        return
     history = tuple(history)
     searcher = retriever or res.searcher
     best = None
@@ -206,14 +218,15 @@ def answer_stream(question: str, *, history: History = (), filters: Filters | di
         plan = searcher.with_prior(plan_query(question, history, follow_up=follow_up), filt, history)
         qvec = res.embedder.encode([plan.dense_text])[0]
         hits = searcher.search(plan, k=0, filters=filt, query_vec=qvec)
-        choice = choose(plan, hits, res.index, np.asarray(qvec, dtype=np.float32), scorer=scorer)
+        choice = choose(plan, hits, res.index, unit_query_vector(plan, qvec, res.embedder),
+                        scorer=scorer)
         # Read both ways ("According to Tusk, ... there?"): the better-supported answer wins.
         if best is None or (choice.answered, choice.confidence) > (best[2].answered, best[2].confidence):
             best = (plan, hits, choice)
     plan, hits, choice = best
     extractive = _extractive_answer(question, plan, choice, hits, res, searched)
     notes: list[str] = []
-    model = llm if llm is not None else _configured_llm(res.settings, notes)
+    model = llm if llm is not None else _configured_llm(cfg, notes)
     if notes:
         extractive = replace(extractive, notes=extractive.notes + tuple(notes))
     if model is None or not hits:
@@ -221,7 +234,7 @@ def answer_stream(question: str, *, history: History = (), filters: Filters | di
         return
     from .generate import stream_llm
 
-    for partial in stream_llm(question, history, hits[: res.settings.top_k], res, model, extractive):
+    for partial in stream_llm(question, history, hits[: cfg.top_k], res, model, extractive):
         yield _timed(partial, t0)
 
 

@@ -79,6 +79,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
     # The answer must carry an entity this question does not name; an earlier turn's names may
     # be the answer ("Where was it held?" after "the 2022 meeting in Istanbul").
     folded_q = fold(plan.question)
+    said = fold(plan.context) if plan.follow_up else ""
     verbs = [tokens(v)[0] for v in question_verbs(plan.question) if tokens(v)]
     for u in units:
         vecs = vec_rows[u.row]
@@ -121,6 +122,8 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         have = set(tokens(text))
         u.f["verb"] = (sum(_covered(v, have) for v in verbs) / len(verbs)) if verbs else 0.0
         u.f["has_verb"] = 1.0 if verbs else 0.0
+        # A follow-up asks for something new: the earlier answer's own sentence is rarely it.
+        u.f["said_before"] = 1.0 if said and fold(u.text[:120]) in said else 0.0
         # The question's own names, numbers and dates in the unit itself (not only in its
         # report's header): the sentence about *the* meeting asked about.
         u.f["strict_unit"] = (sum(_covered(t, have) for t in strict) / len(strict)) if strict else 0.0

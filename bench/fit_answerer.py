@@ -38,7 +38,7 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
-from assistant.answering import compose, resources
+from assistant.answering import compose, resources, unit_query_vector
 from assistant.evaluation import FOLDS, fold, load_questions, with_answers
 from assistant.extractive import TRIES, Choice, Unit, answer_features, expand, features, rank_units
 from assistant.qtype import kind_of
@@ -84,7 +84,8 @@ def prepare(questions, settings: Settings, corpus: str = "dev", fold: int | None
         qvec = np.asarray(res.embedder.encode([plan.dense_text])[0], dtype=np.float32)
         hits = res.searcher.search(plan, k=0, query_vec=qvec)
         kind = kind_of(plan.question)
-        units, terms = features(plan, hits, res.index, qvec, kind) if hits else ([], {})
+        uvec = unit_query_vector(plan, qvec, res.embedder)
+        units, terms = features(plan, hits, res.index, uvec, kind) if hits else ([], {})
         labels = np.array([unit_label(q, res.index, u) for u in units], dtype=np.int8)
         cases.append(Case(q, q.fold if fold is None else fold, plan, kind, terms, units, labels,
                           corpus=corpus))
