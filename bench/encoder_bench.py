@@ -141,20 +141,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.encoder_bench")
     parser.add_argument("--reports", type=int, default=400, help="generated reports (+ seeds)")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=("whole", "throughput", "startup"), default=None)
+    parser.add_argument("--only", choices=("startup", "throughput", "whole_process"), default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     work = WORK / "encoder"
     work.mkdir(parents=True, exist_ok=True)
     corpus = make_corpus(work / f"corpus-{args.reports}", args.reports)
-    out: dict = {}
-    if args.only in (None, "startup"):
-        out["startup"] = startup(work, runs=args.runs)
-    if args.only in (None, "throughput"):
-        out["throughput"] = throughput(corpus, work, runs=args.runs)
-    if args.only in (None, "whole"):
-        out["whole_process"] = whole_process(corpus, work, runs=args.runs)
-    print(json.dumps(out, indent=2))
+    sections = {"startup": lambda: startup(work, runs=args.runs),
+                "throughput": lambda: throughput(corpus, work, runs=args.runs),
+                "whole_process": lambda: whole_process(corpus, work, runs=args.runs)}
+    for name, fn in sections.items():
+        if args.only in (None, name):  # each section printed as soon as it is measured
+            print(json.dumps({name: fn()}), flush=True)
     return 0
 
 
