@@ -126,9 +126,9 @@ def startup(work: Path, runs: int = 3) -> dict:
     return {k: summary(v, 3) for k, v in out.items()}
 
 
-def no_change_process(corpus: Path, store: Path, runs: int = 5) -> dict:
+def no_change_process(corpus: Path, store: Path, runs: int = 5, collection: str = "bench") -> dict:
     """`dialogue-assistant ingest` on an indexed, unchanged corpus: process start to exit."""
-    env = bench_env(corpus_dir=corpus, store_dir=store)
+    env = bench_env(corpus_dir=corpus, store_dir=store, collection=collection)
     times = []
     for _ in range(runs):
         s, out = _run([str(CLI), "ingest", "--quiet", "--json"], env)
