@@ -80,7 +80,7 @@ def throughput(corpus: Path, work: Path, runs: int = 3) -> dict:
     ours, raw_onnx, raw_torch = [], [], []
     chunks = 0
     for i in range(runs):
-        got = full_ingest(corpus, work / f"tp-onnx-{i}", embedder=onnx)
+        got = full_ingest(corpus, work / f"tp-store-{i}", embedder=onnx)
         chunks, texts = got["chunks"], got["texts"]
         ours.append(got["seconds"])
         raw_onnx.append(timed(lambda t=texts: onnx.encode(t))[0])
