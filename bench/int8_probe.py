@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.int8_probe")
     parser.add_argument("--realdev", action="store_true")
     parser.add_argument("--generated", type=int, default=100)
+    parser.add_argument("--variant", choices=list(VARIANTS), action="append",
+                        help="only these quantisations (default: all)")
     args = parser.parse_args(argv)
     folders = [ROOT / "corpus", make_corpus(WORK / f"corpus-int8-{args.generated}", args.generated)]
     if args.realdev:
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     out = {"passages": len(texts), "fp32_s": round(t32, 2)}
     with tempfile.TemporaryDirectory() as tmp:
         for name, opts in VARIANTS.items():
+            if args.variant and name not in args.variant:
+                continue
             path = Path(tmp) / f"{len(out)}.onnx"
             quantise(fp32.path, path, **opts)
             enc = OnnxEncoder(path)
