@@ -97,11 +97,13 @@ class Embedder:
                 sent = sent / np.maximum(np.linalg.norm(sent, axis=1, keepdims=True), 1e-12)
                 for j, i in enumerate(idx):
                     out[i] = sent[j]
-                    units[i] = _pool_spans(tok[j], offsets[j], mask[j], unit_spans[i], sent[j])
+                    units[i] = pool_spans(tok[j], offsets[j], mask[j], unit_spans[i], sent[j])
         return out, units
 
 
-def _pool_spans(tok, offsets, mask, spans, fallback) -> np.ndarray:
+def pool_spans(tok, offsets, mask, spans, fallback) -> np.ndarray:
+    """One normalised vector per (start, end) char span: the mean of the token embeddings whose
+    character offsets overlap it; `fallback` when none does (past the window)."""
     # Special tokens have (0, 0) offsets; keep only real tokens.
     real = mask & (offsets[:, 1] > offsets[:, 0])
     starts, ends = offsets[:, 0], offsets[:, 1]

@@ -16,6 +16,7 @@ import logging
 import math
 import pickle
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from .types import Filters
 
 log = logging.getLogger(__name__)
 HEADER_WEIGHT = 1.0
-CACHE_VERSION = 7  # bump whenever tokens() or row_from_record() change
+CACHE_VERSION = 8  # bump whenever tokens() or row_from_record() change
 MONTHS = ("january february march april may june july august september october november "
           "december").split()
 
@@ -100,9 +101,17 @@ def row_from_record(cid: str, text: str, meta: dict) -> ChunkRow:
     units = loads_units(meta.pop("units", None))
     ents = loads_ents(meta.pop("ents", None))
     header = header_text(meta)
+    meta = {sys.intern(k): sys.intern(v) if isinstance(v, str) and len(v) < 200 else v
+            for k, v in meta.items()}
     return ChunkRow(cid, meta.get("source", ""), text, meta, units, vecs,
-                    tokens(text, cache=False) + sorted(acronyms(text)),
-                    tokens(header) + sorted(acronyms(header)), ents)
+                    _interned(tokens(text, cache=False) + sorted(acronyms(text))),
+                    _interned(tokens(header) + sorted(acronyms(header))), ents)
+
+
+def _interned(words: list[str]) -> list[str]:
+    """One string object per distinct word across all rows, in memory and in the pickled cache
+    (pickle keeps the sharing): the rows' token lists were most of the index's memory."""
+    return [sys.intern(w) for w in words]
 
 
 class ChunkIndex:

@@ -10,7 +10,9 @@ Chroma's local mode has no keyword search, so this lives beside it (see `assista
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 
 import numpy as np
 from scipy import sparse
@@ -21,7 +23,9 @@ K1, B = 1.2, 0.75
 class BM25:
     def __init__(self, docs: Sequence[Sequence[str]]):
         self.vocab: dict[str, int] = {}
-        rows, cols, vals = [], [], []
+        # Compact typed arrays, not lists of Python ints: at 50k chunks the lists were
+        # hundreds of MB at the peak of building the index.
+        rows, cols, vals = array("i"), array("i"), array("f")
         lengths = np.zeros(len(docs), dtype=np.float32)
         for i, doc in enumerate(docs):
             counts: dict[int, int] = {}
@@ -29,13 +33,14 @@ class BM25:
                 j = self.vocab.setdefault(tok, len(self.vocab))
                 counts[j] = counts.get(j, 0) + 1
             lengths[i] = len(doc)
-            rows.extend([i] * len(counts))
+            rows.extend(repeat(i, len(counts)))
             cols.extend(counts.keys())
             vals.extend(counts.values())
         n = len(docs)
         self.n_docs = n
         tf = sparse.csr_matrix(
-            (np.asarray(vals, dtype=np.float32), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+            (np.frombuffer(vals, dtype=np.float32),
+             (np.frombuffer(rows, dtype=np.int32), np.frombuffer(cols, dtype=np.int32))),
             shape=(n, len(self.vocab)),
         )
         self.df = np.asarray((tf > 0).sum(axis=0)).ravel().astype(np.float32)

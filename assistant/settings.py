@@ -33,7 +33,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASSISTANT_MAX_QUESTION_CHARS": ("max_question_chars", "Longest question accepted, in characters; longer ones get a clear message (default: 2000)."),
     "ASSISTANT_TOP_K": ("top_k", "Passages handed to the answerer (default: 8)."),
     "ASSISTANT_EMBED_BATCH": ("embed_batch", "Embedding batch size (default: 32)."),
-    "ASSISTANT_QUERY_ENCODER": ("query_encoder", "onnx (default): questions are encoded by onnxruntime from a one-time export made by `ingest`; model: by sentence-transformers."),
+    "ASSISTANT_QUERY_ENCODER": ("query_encoder", "onnx (default): questions are encoded by onnxruntime from the shared ONNX export; model: by sentence-transformers."),
+    "ASSISTANT_ENCODER": ("encoder", "onnx (default): ingest embeds passages with onnxruntime from the shared ONNX export; torch: with sentence-transformers."),
+    "ASSISTANT_CACHE_DIR": ("cache_dir", "Where the one-time ONNX export of the model is kept, shared by every store (default: $XDG_CACHE_HOME/dialogue-assistant or ~/.cache/dialogue-assistant)."),
 }
 
 
@@ -56,6 +58,8 @@ class Settings:
     top_k: int = 8
     embed_batch: int = 32
     query_encoder: str = "onnx"
+    encoder: str = "onnx"
+    cache_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Settings:
@@ -98,7 +102,7 @@ class Settings:
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (paths given as str become Path)."""
-        for key in ("corpus_dir", "store_dir"):
+        for key in ("corpus_dir", "store_dir", "cache_dir"):
             if key in changes and changes[key] is not None:
                 changes[key] = Path(changes[key])  # type: ignore[arg-type]
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,9 +1,8 @@
-"""Ingest benchmarks: throughput against the raw model, the LangChain tutorial pipeline, and
-reindex costs (no change, one changed report).
+"""Ingest benchmarks in this process, encoder loaded: one full ingest (recording what it
+embedded) and reindex costs (no change, one changed report). Throughput against the raw
+encoders and whole-process comparisons are in `encoder_bench.py`.
 
-All in this process with the model already loaded, so the figures are ingest work, not start-up.
-
-    >>> throughput(corpus_dir, work_dir, runs=3)
+    >>> reindex(corpus_dir, store_dir, runs=5)
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import logging
 import time
 from pathlib import Path
 
-from assistant.embeddings import get_embedder
+from assistant.onnx_encoder import passage_encoder
 from assistant.settings import Settings
 from assistant.store import Store
 from ingest.pipeline import run_ingest
@@ -43,62 +42,12 @@ def settings_for(corpus: Path, store_dir: Path, collection: str = "bench") -> Se
 
 def full_ingest(corpus: Path, store_dir: Path, embedder=None) -> dict:
     """One full ingest into a new store: seconds, chunks, chunks/s, and the embedded texts."""
-    rec = RecordingEmbedder(embedder or get_embedder())
     settings = settings_for(corpus, fresh_dir(store_dir))
+    rec = RecordingEmbedder(embedder or passage_encoder(settings))
     seconds, report = timed(lambda: run_ingest(settings, embedder=rec, progress=False))
     assert not report.failed, report.failed
     return {"seconds": seconds, "chunks": report.chunks_total, "files": report.added,
             "chunks_per_s": report.chunks_total / seconds, "texts": rec.texts}
-
-
-def raw_encode(texts: list[str], batch_size: int = 32) -> float:
-    """Seconds for `SentenceTransformer.encode` alone on these texts: the ceiling for ingest."""
-    model = get_embedder().model
-    seconds, _ = timed(lambda: model.encode(texts, batch_size=batch_size,
-                                            normalize_embeddings=True, show_progress_bar=False))
-    return seconds
-
-
-def tutorial_ingest(corpus: Path, persist: Path) -> dict:
-    """The LangChain tutorial's indexing (bench/baseline.py), timed end to end."""
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from bench.baseline import build_baseline, load_raw
-
-    seconds, _ = timed(lambda: build_baseline(corpus, fresh_dir(persist)))
-    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
-    n = len(splitter.split_documents(load_raw(corpus)))
-    return {"seconds": seconds, "chunks": n}
-
-
-def throughput(corpus: Path, work: Path, runs: int = 3, baseline: bool = True) -> dict:
-    """Ours vs the raw model vs the tutorial, interleaved run by run on the same corpus."""
-    ours, raw, tut = [], [], []
-    chunks = tut_chunks = 0
-    for i in range(runs):
-        # A new folder per run: Chroma keeps clients per path, so never reuse a deleted one.
-        got = full_ingest(corpus, work / f"tp-store-{i}")
-        chunks = got["chunks"]
-        ours.append(got["seconds"])
-        raw.append(raw_encode(got["texts"]))
-        if baseline:
-            t = tutorial_ingest(corpus, work / f"tp-tutorial-{i}")
-            tut.append(t["seconds"])
-            tut_chunks = t["chunks"]
-        log.info("throughput run %d/%d: ours %.1fs, raw encode %.1fs%s", i + 1, runs, ours[-1],
-                 raw[-1], f", tutorial {tut[-1]:.1f}s" if tut else "")
-    out = {
-        "chunks": chunks,
-        "ingest_s": summary(ours, 2),
-        "raw_encode_s": summary(raw, 2),
-        "ingest_chunks_per_s": round(chunks / summary(ours)["median"], 1),
-        "raw_chunks_per_s": round(chunks / summary(raw)["median"], 1),
-    }
-    out["fraction_of_limit"] = round(out["ingest_chunks_per_s"] / out["raw_chunks_per_s"], 3)
-    if tut:
-        out["tutorial"] = {"chunks": tut_chunks, "ingest_s": summary(tut, 2)}
-        out["tutorial_over_ours"] = round(summary(tut)["median"] / summary(ours)["median"], 2)
-    return out
 
 
 def reindex(corpus: Path, store_dir: Path, runs: int = 5) -> dict:
@@ -107,8 +56,8 @@ def reindex(corpus: Path, store_dir: Path, runs: int = 5) -> dict:
     The changed run appends a sentence to a different generated report each time and puts it
     back afterwards (untimed); its own embedding is timed separately on the same texts.
     """
-    emb = get_embedder()
     settings = settings_for(corpus, store_dir)
+    emb = passage_encoder(settings)
     store = Store(settings)
     nochange = []
     for _ in range(runs):

@@ -25,7 +25,8 @@ CLI = BIN / "dialogue-assistant"
 # Whatever changes what ingest writes: a cached large store is rebuilt when any of these change.
 INGEST_CODE = ("ingest/chunking.py", "ingest/units.py", "ingest/loaders.py", "ingest/clean.py",
                "ingest/metadata.py", "ingest/pipeline.py", "assistant/store.py",
-               "assistant/embeddings.py", "bench/gen_corpus.py")
+               "assistant/embeddings.py", "assistant/onnx_encoder.py", "assistant/onnx_export.py",
+               "ingest/indexer.py", "bench/gen_corpus.py")
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:

@@ -33,6 +33,7 @@ class Plan:
 
     tp_reports: int = 200        # throughput / tutorial comparison (~1k chunks)
     tp_runs: int = 3
+    small_reports: int = 400     # many small reports: whole-process ingest vs the tutorial
     reindex_reports: int = 1000  # reindex figures (~5k chunks)
     reindex_runs: int = 5
     big_reports: int = 2000      # latency at ~10k chunks
@@ -43,9 +44,9 @@ class Plan:
 
 
 ROUTINE = Plan()
-SMALL = Plan(tp_reports=50, tp_runs=2, reindex_reports=100, reindex_runs=3, big_reports=200,
+SMALL = Plan(tp_reports=50, tp_runs=2, small_reports=100, reindex_reports=100, reindex_runs=3, big_reports=200,
              latency_passes=1, cold_runs=3, serve_answers=3)
-QUICK = Plan(tp_reports=10, tp_runs=1, reindex_reports=20, reindex_runs=2, big_reports=40,
+QUICK = Plan(tp_reports=10, tp_runs=1, small_reports=10, reindex_reports=20, reindex_runs=2, big_reports=40,
              latency_passes=1, cold_runs=2, serve_answers=2)
 LARGE_REPORTS = 12000  # ~4.4 chunks a report: > 50k chunks
 
@@ -61,7 +62,6 @@ def machine() -> dict:
 def size_point(name: str, corpus: Path, store: Path, plan: Plan, results: dict,
                built_s: float | None = None) -> None:
     """Latency, index costs, no-change reindex, serve readiness and memory at one size."""
-    from assistant.embeddings import get_embedder
     from assistant.onnx_encoder import ensure_export
     from ingest.pipeline import run_ingest
 
@@ -76,8 +76,7 @@ def size_point(name: str, corpus: Path, store: Path, plan: Plan, results: dict,
                                   not p.name.startswith("."))}
     if built_s is not None:
         point["ingest_s"] = round(built_s, 1)
-    nochange = [timed(lambda: run_ingest(settings, embedder=get_embedder(), progress=False))[0]
-                for _ in range(3)]
+    nochange = [timed(lambda: run_ingest(settings, progress=False))[0] for _ in range(3)]
     from .measure import summary
 
     point["no_change_reindex_s"] = summary(nochange, 3)
@@ -95,14 +94,12 @@ def size_point(name: str, corpus: Path, store: Path, plan: Plan, results: dict,
 
 
 def build(corpus: Path, store: Path) -> float:
-    """(Incremental) ingest of `corpus` into `store`; seconds."""
-    from assistant.embeddings import get_embedder
+    """(Incremental) ingest of `corpus` into `store`, with ingest's default encoder; seconds."""
     from ingest.pipeline import run_ingest
 
     from .ingest_bench import settings_for
 
-    s, report = timed(lambda: run_ingest(settings_for(corpus, store), embedder=get_embedder(),
-                                         progress=None))
+    s, report = timed(lambda: run_ingest(settings_for(corpus, store), progress=None))
     assert not report.failed, report.failed
     log.info("built %s: %s", store, report.summary())
     return s
@@ -111,9 +108,10 @@ def build(corpus: Path, store: Path) -> float:
 def run(plan: Plan, out: Path, readme: Path, baseline: bool = True, label: str = "routine",
         note: str = "") -> dict:
     from assistant.embeddings import get_embedder
-    from assistant.onnx_encoder import ensure_export
+    from assistant.onnx_encoder import ensure_export, passage_encoder
 
-    from .ingest_bench import reindex, throughput
+    from . import encoder_bench
+    from .ingest_bench import reindex, settings_for
     from .startup_bench import cold_ask, probe_phases, serve_ready
 
     shutil.rmtree(WORK, ignore_errors=True)
@@ -122,11 +120,22 @@ def run(plan: Plan, out: Path, readme: Path, baseline: bool = True, label: str =
                      "started": time.strftime("%F %T"), "notes": note}
     t_all = time.perf_counter()
     results["model_load_s"] = round(timed(get_embedder)[0], 2)
+    results["onnx_load_s"] = round(timed(lambda: passage_encoder(
+        settings_for(ROOT / "corpus", WORK / "unused")))[0], 2)
 
-    # 1 + 2: throughput against the raw model and the LangChain tutorial, same corpus.
+    # 1 + 2: throughput against raw onnxruntime and raw torch; whole processes against the
+    # LangChain tutorial (on the throughput corpus and on many small reports); start-up.
     tp_corpus = make_corpus(WORK / "corpus-tp", plan.tp_reports)
-    results["throughput"] = throughput(tp_corpus, WORK, runs=plan.tp_runs, baseline=baseline)
+    results["throughput"] = encoder_bench.throughput(tp_corpus, WORK, runs=plan.tp_runs)
     log.info("throughput: %s", json.dumps(results["throughput"]))
+    save(results, out)
+    if baseline:
+        small = make_corpus(WORK / "corpus-small", plan.small_reports)
+        results["whole_process"] = {
+            "tp": encoder_bench.whole_process(tp_corpus, WORK, runs=plan.tp_runs),
+            "small": encoder_bench.whole_process(small, WORK, runs=plan.tp_runs)}
+        log.info("whole process: %s", json.dumps(results["whole_process"]))
+    results["ingest_startup"] = encoder_bench.startup(WORK, runs=plan.tp_runs)
     save(results, out)
 
     # 3: reindex at ~1,000 reports.
@@ -135,6 +144,8 @@ def run(plan: Plan, out: Path, readme: Path, baseline: bool = True, label: str =
     built = build(corpus, store)
     results["reindex"] = reindex(corpus, store, runs=plan.reindex_runs)
     results["reindex"]["full_ingest_s"] = round(built, 1)
+    results["reindex"]["no_change_process"] = encoder_bench.no_change_process(
+        corpus, store, runs=plan.reindex_runs)
     log.info("reindex: %s", json.dumps(results["reindex"]))
     save(results, out)
 
@@ -147,7 +158,6 @@ def run(plan: Plan, out: Path, readme: Path, baseline: bool = True, label: str =
     results["reindex"]["add_reports_s"] = round(added, 1)
     results["reindex"]["added_reports"] = plan.big_reports - plan.reindex_reports
     size_point("big", grown, store, plan, results)
-    from .ingest_bench import settings_for
     from .server_bench import server_point
 
     results["server"] = server_point(settings_for(grown, store), WORK / "server",
@@ -184,6 +194,10 @@ def run(plan: Plan, out: Path, readme: Path, baseline: bool = True, label: str =
     from .report import write_readme
 
     write_readme(results, readme)
+    from .report import goals
+
+    for goal, target, measured, met in goals(results):  # the ratios, on stdout
+        print(f"{goal}: {measured} (target {target}; met: {met.strip('*')})")
     return results
 
 

@@ -99,7 +99,8 @@ def _probe() -> None:
     print(json.dumps({k: round(v, 3) for k, v in out.items()}))
 
 
-def serve_ready(env: dict[str, str], answers: int = 5, timeout: float = 300) -> dict:
+def serve_ready(env: dict[str, str], answers: int = 5, timeout: float = 300,
+                check: bool = True) -> dict:
     """Start `dialogue-assistant serve`, time it to its first HTTP 200, ask a few questions
     through its /ask API, then read its RSS and peak RSS from /proc and stop it."""
     port = free_port()
@@ -127,7 +128,7 @@ def serve_ready(env: dict[str, str], answers: int = 5, timeout: float = 300) -> 
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         for _ in range(answers):
             t, got = timed(lambda: client.predict(QUESTION, api_name="/ask"))
-            assert got.get("answered"), str(got)[:300]
+            assert got.get("answered") or not check, str(got)[:300]
             times.append(t)
         after = proc_memory(proc.pid)
         return {"ready_s": round(ready, 2), "rss_ready_mb": at_ready["VmRSS"],

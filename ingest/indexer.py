@@ -46,6 +46,11 @@ GROUP_CHUNKS = 256  # chunks per group commit
 GROUP_FILES = 64  # files per group commit
 GROUP_SECONDS = 2.0  # a group prepared this long ago is committed before the next file is read
 WRITE_BATCH = 500  # records per metadata update / delete call
+# New chunks of up to this many files' worth are embedded in one pass, sorted by length and
+# batched by tokens by the encoder, before their groups are committed (bounds memory; past a
+# few thousand chunks, sorting a bigger pool saves no more padding).
+WINDOW_CHUNKS = 4096
+UPSERT_BATCH = 256  # embedded chunks per store upsert
 
 
 @dataclass
@@ -82,13 +87,15 @@ class Indexer:
         self.batch = max(1, int(settings.embed_batch))
         self.group: list[Prepared] = []
         self.touched: list[tuple[str, dict]] = []
+        self._window_chunks = 0
+        self._vectors: dict[str, tuple] = {}  # chunk id -> (vector, unit vectors), this window
 
     @property
     def embedder(self):
         if self._embedder is None:
-            from assistant.embeddings import get_embedder
+            from assistant.onnx_encoder import passage_encoder
 
-            self._embedder = get_embedder()
+            self._embedder = passage_encoder(self.settings)
         return self._embedder
 
     # --- per file -----------------------------------------------------------------------------
@@ -118,7 +125,8 @@ class Indexer:
         if not self.group:
             self._group_since = time.monotonic()
         self.group.append(prepared)
-        if sum(len(p.ids) for p in self.group) >= GROUP_CHUNKS or len(self.group) >= GROUP_FILES:
+        self._window_chunks += len(prepared.ids)
+        if self._window_chunks >= WINDOW_CHUNKS:
             self.flush()
 
     def _prepare(self, f: FileEntry, record: dict | None) -> Prepared | None:
@@ -164,16 +172,31 @@ class Indexer:
     # --- per group ----------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Commit the pending group (and remembered stats of touched files)."""
-        group, self.group = self.group, []
+        """Embed the prepared files' new chunks in one pass, then commit them group by group
+        (and the remembered stats of touched files)."""
+        window, self.group, self._window_chunks = self.group, [], 0
         touched, self.touched = self.touched, []
         for part in batched(touched, WRITE_BATCH):
             try:
                 self.store.docs.update(ids=[s for s, _ in part], metadatas=[m for _, m in part])
             except Exception as exc:  # noqa: BLE001 - only costs a re-hash next run
                 log.warning("could not record new file times: %s", describe(exc))
-        if not group:
+        if not window:
             return
+        self._pre_embed(window)
+        try:
+            group: list[Prepared] = []
+            for p in window:
+                group.append(p)
+                if sum(len(q.ids) for q in group) >= GROUP_CHUNKS or len(group) >= GROUP_FILES:
+                    self._flush_group(group)
+                    group = []
+            if group:
+                self._flush_group(group)
+        finally:
+            self._vectors.clear()
+
+    def _flush_group(self, group: list[Prepared]) -> None:
         try:
             self._commit(group)
         except RolledBack as exc:
@@ -218,7 +241,7 @@ class Indexer:
         try:
             # (2) embed and write only the chunks the store does not hold yet. (Overlapping a
             # batch's write with the next batch's embedding was measured slower on 2 cores.)
-            for part in batched(todo, self.batch):
+            for part in batched(todo, UPSERT_BATCH):
                 self.store.chunks.upsert(**self._embed(part))
                 written.extend(p.ids[k] for p, k in part)
                 log.debug("embedded %d/%d chunks", len(written), len(todo))
@@ -254,15 +277,49 @@ class Indexer:
                 self.report.updated += 1
             log.debug("indexed %r: %d chunks, %d embedded", p.f.source, len(p.ids), new)
 
-    def _embed(self, part: list[tuple[Prepared, int]]) -> dict:
-        """Embed a batch of chunks; returns the keyword arguments of its store upsert."""
+    def _pre_embed(self, window: list[Prepared]) -> None:
+        """Embed every chunk of the window the store lacks, in one call: the encoder sorts them
+        by length and batches them by tokens. On an error each group embeds its own chunks
+        (and fails alone)."""
+        known = self._stored_ids([p.f.source for p in window if p.record is not None])
+        todo = [(p, k) for p in window for k, cid in enumerate(p.ids) if cid not in known]
+        if not todo:
+            return
+        try:
+            vecs, unit_vecs = self._encode(todo)
+        except Exception as exc:  # noqa: BLE001 - the groups retry on their own
+            log.debug("embedding %d chunks at once failed (%s); per group", len(todo), describe(exc))
+            return
+        for (p, k), v, uv in zip(todo, vecs, unit_vecs, strict=True):
+            self._vectors[p.ids[k]] = (v, uv)
+
+    def _stored_ids(self, sources: list[str]) -> set[str]:
+        out: set[str] = set()
+        for part in batched(sources, WRITE_BATCH):
+            for ids, _, _ in iter_collection(self.store.chunks, include=[],
+                                             where={"source": {"$in": part}}):
+                out.update(ids)
+        return out
+
+    def _encode(self, part: list[tuple[Prepared, int]]):
         texts, spans = [], []
         for p, k in part:
             chunk, text = p.chunks[k], p.texts[k]
             shift = header_length(text, chunk.text) - chunk.start
             texts.append(text)
             spans.append([(u.start + shift, u.end + shift) for u in chunk.units])
-        vecs, unit_vecs = self.embedder.encode_with_units(texts, spans, batch_size=self.batch)
+        return self.embedder.encode_with_units(texts, spans, batch_size=self.batch)
+
+    def _embed(self, part: list[tuple[Prepared, int]]) -> dict:
+        """A batch of chunks' vectors (embedded now unless `_pre_embed` did); returns the
+        keyword arguments of its store upsert."""
+        missing = [pk for pk in part if pk[0].ids[pk[1]] not in self._vectors]
+        if missing:
+            vecs, unit_vecs = self._encode(missing)
+            for (p, k), v, uv in zip(missing, vecs, unit_vecs, strict=True):
+                self._vectors[p.ids[k]] = (v, uv)
+        vecs = [self._vectors[p.ids[k]][0] for p, k in part]
+        unit_vecs = [self._vectors[p.ids[k]][1] for p, k in part]
         return dict(
             ids=[p.ids[k] for p, k in part],
             embeddings=[v.tolist() for v in vecs],

@@ -1,12 +1,31 @@
-"""The light query encoder gives the sentence-transformers vectors, and ingest exports it."""
+"""The ONNX encoder gives the sentence-transformers vectors (questions, passages and the unit
+vectors of the same forward pass), is exported once per machine, and keeps torch off ingest."""
 
 from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant.onnx_encoder import OnnxEncoder, ensure_export, load_onnx_encoder, onnx_path
+from assistant.onnx_encoder import (
+    OnnxEncoder,
+    ensure_export,
+    export_key,
+    load_onnx_encoder,
+    onnx_path,
+    passage_encoder,
+    token_batches,
+)
+from assistant.settings import Settings
 
+ROOT = Path(__file__).resolve().parent.parent
+REALDEV = ROOT.parent / "shared" / "realdev"
 QUESTIONS = [
     "Who opened the 2022 meeting in Istanbul?",
     "How many participants attended the 32nd Senior Officials Meeting of the Budapest Process?",
@@ -16,54 +35,166 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def onnx_settings(seed_settings):
-    """The session's seed store, with the query encoder exported as `ingest` does."""
-    s = seed_settings.with_(query_encoder="onnx")
-    ensure_export(s)
-    return s
+def onnx(tmp_path_factory):
+    """The encoder from the machine's shared export (made here if this machine has none)."""
+    path = ensure_export(Settings())
+    assert path is not None and path.is_file()
+    return OnnxEncoder(path)
 
 
-def test_onnx_vectors_equal_sentence_transformers(onnx_settings, embedder):
-    enc = OnnxEncoder(onnx_path(onnx_settings))
-    got, want = enc.encode(QUESTIONS), embedder.encode(QUESTIONS)
+def passages(docs, count_tokens):
+    """(embedding texts, unit spans in them) of documents, exactly as ingest builds them."""
+    from ingest.chunking import chunk_document, embedding_text
+    from ingest.indexer import header_length
+
+    texts, spans = [], []
+    for doc in docs:
+        for c in chunk_document(doc, count_tokens=count_tokens):
+            text = embedding_text(doc, c, count_tokens=count_tokens)
+            shift = header_length(text, c.text) - c.start
+            texts.append(text)
+            spans.append([(u.start + shift, u.end + shift) for u in c.units])
+    return texts, spans
+
+
+def assert_same_encoding(onnx, embedder, docs):
+    texts, spans = passages(docs, onnx.count_tokens)
+    assert (texts, spans) == passages(docs, embedder.count_tokens)  # same chunks, same budget
+    got, got_units = onnx.encode_with_units(texts, spans)
+    want, want_units = embedder.encode_with_units(texts, spans)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert [u.shape for u in got_units] == [u.shape for u in want_units]
+    np.testing.assert_allclose(np.vstack(got_units), np.vstack(want_units), atol=1e-5)
+    return len(texts)
+
+
+def test_question_vectors_equal_sentence_transformers(onnx, embedder):
+    got, want = onnx.encode(QUESTIONS), embedder.encode(QUESTIONS)
     assert got.shape == want.shape == (len(QUESTIONS), 384)
     np.testing.assert_allclose(got, want, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    assert [onnx.count_tokens(q) for q in QUESTIONS] == [embedder.count_tokens(q) for q in QUESTIONS]
 
 
-def test_the_exported_encoder_answers_questions(onnx_settings):
-    from assistant.answering import query_encoder
+def test_passage_and_unit_vectors_equal_sentence_transformers_on_the_seeds(onnx, embedder):
+    from ingest.loaders import load
 
-    assert onnx_path(onnx_settings).is_file()
-    assert isinstance(query_encoder(onnx_settings), OnnxEncoder)
-    assert not isinstance(query_encoder(onnx_settings.with_(query_encoder="model")), OnnxEncoder)
+    docs = [load(p, p.name) for p in sorted((ROOT / "corpus").iterdir()) if p.is_file()]
+    assert assert_same_encoding(onnx, embedder, docs) > 20
 
 
-def test_the_ingest_cli_exports_it_once(tmp_path):
-    import os
-    import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
+@pytest.mark.slow
+@pytest.mark.skipif(not (REALDEV / "docs").is_dir(), reason="../shared/realdev is not here")
+def test_passage_and_unit_vectors_equal_sentence_transformers_on_realdev(onnx, embedder):
+    from ingest.loaders import load
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(Path(__file__).resolve().parent.parent / "corpus" / "000_dee6c97f22f75511.txt", corpus)
-    env = {**os.environ, "ASSISTANT_STORE_DIR": str(tmp_path / "store"), "HF_HUB_OFFLINE": "1",
-           "ASSISTANT_QUERY_ENCODER": "onnx", "ASSISTANT_CORPUS_DIR": str(corpus)}
-    cmd = [sys.executable, "-m", "ui.cli", "ingest", "--quiet"]
-    subprocess.run(cmd, env=env, check=True, timeout=600)
-    model = tmp_path / "store" / "model"
-    assert [p.suffix for p in model.iterdir()] == [".onnx"]
-    stamp = next(model.iterdir()).stat().st_mtime_ns
-    subprocess.run(cmd, env=env, check=True, timeout=600)
-    assert next(model.iterdir()).stat().st_mtime_ns == stamp  # not exported again
+    files = sorted(p for p in (REALDEV / "docs").rglob("*") if p.is_file())[:40]
+    docs = []
+    for p in files:  # read in place; nothing of realdev is copied
+        try:
+            docs.append(load(p, p.name))
+        except Exception:  # noqa: BLE001 - a file the loaders refuse is not this test's subject
+            continue
+    assert assert_same_encoding(onnx, embedder, docs) > 100
+
+
+def test_token_batches_sort_by_length_and_fit_the_budget():
+    lengths = [5, 100, 6, 7, 256, 40]
+    batches = token_batches(lengths, budget=256, max_batch=2)
+    assert sorted(i for b in batches for i in b) == list(range(6))
+    assert [lengths[b[0]] for b in batches] == sorted(lengths[b[0]] for b in batches)
+    assert all(len(b) * max(lengths[i] for i in b) <= 256 or len(b) == 1 for b in batches)
+    assert all(len(b) <= 2 for b in batches)
+
+
+def test_ingest_with_onnx_equals_ingest_with_torch(tmp_path, onnx, embedder):
+    from assistant.store import Store
+    from ingest.pipeline import run_ingest
+
+    def build(name, encoder):
+        s = Settings().with_(store_dir=tmp_path / name, corpus_dir=ROOT / "corpus")
+        run_ingest(s, embedder=encoder, progress=False)
+        got = Store(s).chunks.get(include=["embeddings", "metadatas"])
+        return {i: (e, m) for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)}
+
+    a, b = build("onnx", onnx), build("torch", embedder)
+    assert sorted(a) == sorted(b)
+    for cid, (vec, meta) in a.items():
+        np.testing.assert_allclose(vec, b[cid][0], atol=1e-5)
+        assert {k: v for k, v in meta.items() if k != "unit_vecs"} == {
+            k: v for k, v in b[cid][1].items() if k != "unit_vecs"}
+
+
+def test_settings_choose_the_encoder(onnx):
+    assert isinstance(passage_encoder(Settings()), OnnxEncoder)
+    assert not isinstance(passage_encoder(Settings(encoder="torch")), OnnxEncoder)
+    assert isinstance(load_onnx_encoder(Settings()), OnnxEncoder)
+    assert load_onnx_encoder(Settings(query_encoder="model")) is None
+
+
+def test_the_export_is_keyed_by_model_torch_and_export_code(tmp_path):
+    s = Settings().with_(cache_dir=tmp_path)
+    assert onnx_path(s).parent == tmp_path / "onnx" / export_key()
+    assert export_key().startswith("minilm-0.1.0-torch2.13.0")
 
 
 def test_a_broken_export_falls_back(tmp_path):
-    from assistant.settings import Settings
-
-    s = Settings().with_(store_dir=tmp_path)
+    s = Settings().with_(cache_dir=tmp_path)
     onnx_path(s).parent.mkdir(parents=True)
     onnx_path(s).write_bytes(b"not a model")
     assert load_onnx_encoder(s) is None
+    assert not isinstance(passage_encoder(s), OnnxEncoder)
+
+
+PROBE = """
+import runpy, sys
+sys.argv = ["dialogue-assistant", "ingest", "--quiet", "--json"]
+try:
+    runpy.run_module("ui.cli", run_name="__main__")
+except SystemExit as exc:
+    assert not exc.code, exc.code
+heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules)
+print("HEAVY=" + ",".join(heavy))
+"""
+
+
+def test_ingest_never_imports_torch_once_exported(tmp_path, onnx):
+    """A new store, a one-file reindex and a no-change reindex: no torch in the process."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    env = {**os.environ, "ASSISTANT_STORE_DIR": str(tmp_path / "store"), "HF_HUB_OFFLINE": "1",
+           "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_ENCODER": "onnx",
+           "ASSISTANT_QUERY_ENCODER": "onnx"}
+
+    def ingest():
+        done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True,
+                              text=True, timeout=600, cwd=ROOT, check=True)
+        lines = done.stdout.splitlines()
+        return json.loads(lines[0]), lines[-1]
+
+    report, heavy = ingest()  # a new store
+    assert (report["added"], heavy) == (3, "HEAVY=")
+    first = sorted(corpus.iterdir())[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
+    report, heavy = ingest()  # one changed file
+    assert (report["updated"], heavy) == (1, "HEAVY=")
+    assert report["chunks_embedded"] >= 1
+    report, heavy = ingest()  # nothing changed
+    assert (report["unchanged"], report["chunks_embedded"], heavy) == (3, 0, "HEAVY=")
+
+
+@pytest.mark.slow
+def test_the_export_happens_once_per_cache(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "000_dee6c97f22f75511.txt", corpus)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_CACHE_DIR": str(tmp_path / "cache"),
+           "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_ENCODER": "onnx"}
+    for store in ("a", "b"):  # the second store finds the export made for the first
+        subprocess.run([sys.executable, "-m", "ui.cli", "ingest", "--quiet"], check=True,
+                       env={**env, "ASSISTANT_STORE_DIR": str(tmp_path / store)}, timeout=600)
+        if store == "a":
+            files = list((tmp_path / "cache" / "onnx").rglob("*.onnx"))
+            assert len(files) == 1
+            stamp = files[0].stat().st_mtime_ns
+    assert [f.stat().st_mtime_ns for f in (tmp_path / "cache" / "onnx").rglob("*.onnx")] == [stamp]

@@ -1,0 +1,160 @@
+"""Issue-12 figures: ingest against the tutorial pipeline as whole processes, ingest throughput
+against raw onnxruntime and raw torch, ingest start-up, no-change reindex as a process.
+
+Every comparison runs interleaved (A, B, C, A, B, C, ...) on the same corpus, so machine load
+hits all alike; the ratios are the figures to read, the seconds move with the load.
+
+    python -m bench.encoder_bench --reports 400 --runs 3    # standalone, prints JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+from .measure import CLI, ROOT, WORK, bench_env, fresh_dir, make_corpus, summary, timed
+
+log = logging.getLogger(__name__)
+TUTORIAL = ("import sys; from bench.baseline import build_baseline; "
+            "build_baseline(sys.argv[1], sys.argv[2])")
+READY = ("import sys, time; t = time.perf_counter(); from assistant.settings import Settings; "
+         "from assistant.onnx_encoder import passage_encoder; "
+         "passage_encoder(Settings.from_env()).encode_with_units(['a warm-up'], [[(0, 1)]]); "
+         "print(time.perf_counter() - t)")
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    seconds, done = timed(lambda: subprocess.run(cmd, env=env, capture_output=True, text=True,
+                                                 timeout=3600, stdin=subprocess.DEVNULL, cwd=ROOT))
+    assert done.returncode == 0, done.stderr[-2000:]
+    return seconds, done.stdout
+
+
+def ingest_process(corpus: Path, store: Path, encoder: str) -> tuple[float, dict]:
+    """`dialogue-assistant ingest` of `corpus` into a new `store`, process start to exit."""
+    env = bench_env(corpus_dir=corpus, store_dir=fresh_dir(store), encoder=encoder)
+    seconds, out = _run([str(CLI), "ingest", "--quiet", "--json"], env)
+    return seconds, json.loads(out)
+
+
+def tutorial_process(corpus: Path, persist: Path) -> float:
+    """The LangChain tutorial's indexing (bench/baseline.py) as its own process."""
+    return _run([sys.executable, "-c", TUTORIAL, str(corpus), str(fresh_dir(persist))],
+                bench_env())[0]
+
+
+def whole_process(corpus: Path, work: Path, runs: int = 3) -> dict:
+    """Ingest with onnxruntime, with torch (the old path) and the tutorial, interleaved."""
+    onnx, torch, tut = [], [], []
+    chunks = 0
+    for i in range(runs):
+        s, report = ingest_process(corpus, work / f"wp-onnx-{i}", "onnx")
+        onnx.append(s)
+        chunks = report["chunks_total"]
+        torch.append(ingest_process(corpus, work / f"wp-torch-{i}", "torch")[0])
+        tut.append(tutorial_process(corpus, work / f"wp-tutorial-{i}"))
+        log.info("whole process %d/%d: onnx %.1fs, torch %.1fs, tutorial %.1fs", i + 1, runs,
+                 onnx[-1], torch[-1], tut[-1])
+    med = {k: summary(v)["median"] for k, v in (("onnx", onnx), ("torch", torch), ("tut", tut))}
+    return {"reports": sum(1 for p in corpus.iterdir() if p.is_file() and p.name[:1] != "."),
+            "chunks": chunks, "onnx_s": summary(onnx, 2), "torch_s": summary(torch, 2),
+            "tutorial_s": summary(tut, 2),
+            "onnx_over_tutorial": round(med["onnx"] / med["tut"], 3),
+            "torch_over_tutorial": round(med["torch"] / med["tut"], 3)}
+
+
+def throughput(corpus: Path, work: Path, runs: int = 3) -> dict:
+    """In this process, encoders loaded: ingest (onnx) vs raw onnxruntime vs raw torch encode
+    of exactly the texts ingest embedded, interleaved."""
+    from assistant.embeddings import get_embedder
+    from assistant.onnx_encoder import passage_encoder
+
+    from .ingest_bench import full_ingest, settings_for
+
+    onnx = passage_encoder(settings_for(corpus, work / "unused"))
+    model = get_embedder().model
+    ours, raw_onnx, raw_torch = [], [], []
+    chunks = 0
+    for i in range(runs):
+        got = full_ingest(corpus, work / f"tp-store-{i}", embedder=onnx)
+        chunks, texts = got["chunks"], got["texts"]
+        ours.append(got["seconds"])
+        raw_onnx.append(timed(lambda t=texts: onnx.encode(t))[0])
+        raw_torch.append(timed(lambda t=texts: model.encode(
+            t, batch_size=32, normalize_embeddings=True, show_progress_bar=False))[0])
+        log.info("throughput %d/%d: ingest %.1fs, raw onnx %.1fs, raw torch %.1fs", i + 1, runs,
+                 ours[-1], raw_onnx[-1], raw_torch[-1])
+    rate = {k: round(chunks / summary(v)["median"], 1)
+            for k, v in (("ingest", ours), ("raw_onnx", raw_onnx), ("raw_torch", raw_torch))}
+    return {"chunks": chunks, "ingest_s": summary(ours, 2), "raw_onnx_s": summary(raw_onnx, 2),
+            "raw_torch_s": summary(raw_torch, 2), "chunks_per_s": rate,
+            "ingest_over_raw_onnx": round(rate["ingest"] / rate["raw_onnx"], 3),
+            "raw_onnx_over_raw_torch": round(rate["raw_onnx"] / rate["raw_torch"], 3)}
+
+
+def startup(work: Path, runs: int = 3) -> dict:
+    """Ingest start-up, onnx vs torch, interleaved: a new process until its encoder has embedded
+    one text, and a whole `ingest` of the seed corpus with one report changed."""
+    corpus = work / "startup-corpus"
+    if not corpus.is_dir():
+        corpus.mkdir(parents=True)
+        for p in (ROOT / "corpus").iterdir():
+            if p.is_file():
+                (corpus / p.name).write_bytes(p.read_bytes())
+    target = sorted(p for p in corpus.iterdir() if p.is_file())[0]
+    original = target.read_bytes()
+    out: dict[str, list[float]] = {"ready_onnx": [], "ready_torch": [], "one_file_onnx": [],
+                                   "one_file_torch": []}
+    stores = {e: work / f"startup-store-{e}" for e in ("onnx", "torch")}
+    for e, store in stores.items():
+        ingest_process(corpus, store, e)
+    for k in range(runs):
+        for e in ("onnx", "torch"):
+            env = bench_env(encoder=e)
+            out[f"ready_{e}"].append(float(_run([sys.executable, "-c", READY], env)[1].strip()))
+            target.write_bytes(original + f"\nStart-up note {k}.\n".encode())
+            env = bench_env(corpus_dir=corpus, store_dir=stores[e], encoder=e)
+            s, report = _run([str(CLI), "ingest", "--quiet", "--json"], env)
+            assert json.loads(report)["updated"] == 1, report
+            out[f"one_file_{e}"].append(s)
+            target.write_bytes(original)
+            _run([str(CLI), "ingest", "--quiet"], env)
+    return {k: summary(v, 3) for k, v in out.items()}
+
+
+def no_change_process(corpus: Path, store: Path, runs: int = 5, collection: str = "bench") -> dict:
+    """`dialogue-assistant ingest` on an indexed, unchanged corpus: process start to exit."""
+    env = bench_env(corpus_dir=corpus, store_dir=store, collection=collection)
+    times = []
+    for _ in range(runs):
+        s, out = _run([str(CLI), "ingest", "--quiet", "--json"], env)
+        assert json.loads(out)["chunks_embedded"] == 0, out
+        times.append(s)
+    return {"files": json.loads(out)["unchanged"], "s": summary(times, 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.encoder_bench")
+    parser.add_argument("--reports", type=int, default=400, help="generated reports (+ seeds)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=("startup", "throughput", "whole_process"), default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    work = WORK / "encoder"
+    work.mkdir(parents=True, exist_ok=True)
+    corpus = make_corpus(work / f"corpus-{args.reports}", args.reports)
+    sections = {"startup": lambda: startup(work, runs=args.runs),
+                "throughput": lambda: throughput(corpus, work, runs=args.runs),
+                "whole_process": lambda: whole_process(corpus, work, runs=args.runs)}
+    for name, fn in sections.items():
+        if args.only in (None, name):  # each section printed as soon as it is measured
+            print(json.dumps({name: fn()}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
