@@ -143,8 +143,9 @@ def build_app(
                 for s, m in sorted(records_fn().items())]
 
     with gr.Blocks(title="Migration dialogue assistant") as demo:
-        header = gr.HTML("", elem_id="header")
+        header = gr.HTML("", label="Header", elem_id="header")
         turns = gr.State([])
+        exports = gr.State([])
         last = gr.State(None)
         saved = gr.BrowserState(dict(EMPTY_SAVED), storage_key="dialogue-assistant-chat")
         with gr.Tab("Chat"):
@@ -178,7 +179,7 @@ def build_app(
                             undated = gr.Checkbox(True, label="Include reports without a date",
                                                   elem_id="undated")
                         reset = gr.Button("Reset filters", size="sm", elem_id="reset")
-                    filter_msg = gr.HTML("", elem_id="filter-msg")
+                    filter_msg = gr.HTML("", label="Filter message", elem_id="filter-msg")
                     with gr.Row():
                         clear_btn = gr.Button("Clear conversation", elem_id="clear", size="sm")
                         export_btn = gr.DownloadButton("Export conversation (Markdown)",
@@ -190,6 +191,7 @@ def build_app(
                                           elem_id="open-source", visible=False)
                     cite_pick = gr.Textbox(label="Cited passage to open", visible="hidden",
                                            elem_id="cite-pick")
+                    cite_go = gr.Button("Open cited passage", visible="hidden", elem_id="cite-go")
                     viewer = gr.HTML("", label="Report", elem_id="viewer", js_on_load=SCROLL_JS)
                     original = gr.DownloadButton("Download the original", visible=False,
                                                  elem_id="original", size="sm")
@@ -218,26 +220,32 @@ def build_app(
 
         corpus = [header, library, remove_dd, restore_dd, process, report, example_box]
         demo.load(docs_h.on_load, None, [status, *corpus], api_visibility="private")
-        demo.load(chat_h.restore, saved, [chatbot, turns, export_btn], api_visibility="private")
+        demo.load(chat_h.reload, saved, [chatbot, turns, exports, export_btn],
+                  api_visibility="private")
 
         chat_io = dict(
-            inputs=[msg, chatbot, turns, saved, process, report, year_from, year_to, undated],
-            outputs=[chatbot, sources, open_dd, msg, turns, last, viewer, filter_msg, saved,
+            inputs=[msg, chatbot, turns, exports, process, report, year_from, year_to, undated],
+            outputs=[chatbot, sources, open_dd, msg, turns, last, viewer, filter_msg, exports,
                      export_btn],
         )
-        msg.submit(chat_h.respond, api_name="chat", **chat_io)
-        send.click(chat_h.respond, api_visibility="undocumented", **chat_io)
+        # After each answer or clear, the conversation is saved in the browser's storage.
+        keep = dict(fn=chat_h.save, inputs=[chatbot, turns, exports], outputs=saved,
+                    api_visibility="private")
+        msg.submit(chat_h.respond, api_name="chat", **chat_io).then(**keep)
+        send.click(chat_h.respond, api_visibility="undocumented", **chat_io).then(**keep)
         example_box.click(lambda s: s[0], example_box, msg, api_visibility="private").then(
-            chat_h.respond, api_visibility="private", **chat_io)
-        clear_out = [chatbot, sources, open_dd, turns, last, viewer, saved, export_btn, original]
-        clear_btn.click(chat_h.clear, None, clear_out, api_name="clear")
-        chatbot.clear(chat_h.clear, None, clear_out, api_visibility="private")  # its trash icon
+            chat_h.respond, api_visibility="private", **chat_io).then(**keep)
+        clear_out = [chatbot, sources, open_dd, turns, last, viewer, exports, export_btn,
+                     original]
+        clear_btn.click(chat_h.clear, None, clear_out, api_name="clear").then(**keep)
+        # (the chatbot's own trash icon)
+        chatbot.clear(chat_h.clear, None, clear_out, api_visibility="private").then(**keep)
         reset.click(lambda: (ALL, None, "", "", True, ""), None,
                     [process, report, year_from, year_to, undated, filter_msg],
                     api_visibility="private")
         open_dd.change(chat_h.open_source, [open_dd, last], [viewer, original],
                        api_name="open_source")
-        cite_pick.input(chat_h.open_source, [cite_pick, last], [viewer, original],
+        cite_go.click(chat_h.open_source, [cite_pick, last], [viewer, original],
                         api_visibility="private")
 
         lib_out = [status, *corpus]
@@ -273,5 +281,5 @@ def launch_app(demo: gr.Blocks, *, server_name: str = "127.0.0.1", server_port: 
     return demo.launch(
         server_name=server_name, server_port=server_port, auth=auth,
         prevent_thread_lock=prevent_thread_lock, css=CSS, js=JS,
-        max_file_size=f"{2 * max_mb:g}mb", show_error=False, quiet=True, **kwargs,
+        max_file_size=int(2 * max_mb * 1_000_000), show_error=False, quiet=True, **kwargs,
     )

@@ -5,8 +5,8 @@ The JavaScript does four things Gradio has no setting for:
   and the sources listed below) on the clipboard instead of the message's HTML;
 - screen readers get the same plain text in each message's aria-label;
 - a click on an `[n]` marker, a source line in a message or a source card opens that source in
-  the viewer (it writes the number into the hidden `#cite-pick` box, whose input event asks
-  the server for the report);
+  the viewer (it writes the number into the hidden `#cite-pick` box and clicks the hidden
+  `#cite-go` button, which asks the server for the report);
 - the question box takes the focus on load.
 Message HTML is parsed with DOMParser (an inert document: nothing in it runs or loads).
 """
@@ -41,6 +41,8 @@ JS = r"""
     if (!box) return;
     box.value = `${n}@${Date.now()}`;
     box.dispatchEvent(new Event('input', {bubbles: true}));
+    // Let the box's new value reach Gradio's state, then ask for the report.
+    setTimeout(() => document.querySelector('#cite-go')?.click(), 50);
   };
   document.addEventListener('click', (ev) => {
     const t = ev.target.closest('[class*="cite-to-"]');

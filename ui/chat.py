@@ -36,13 +36,13 @@ class Chat:
                  text: Callable[[str], str | None], settings: Settings):
         self.ask, self.records, self.text, self.settings = ask, records, text, settings
 
-    def respond(self, question, chat, turns, saved, process, report, year_from, year_to,
+    def respond(self, question, chat, turns, exports, process, report, year_from, year_to,
                 undated):
         """Outputs: chatbot, sources, open-source dropdown, question box, turns, last answer,
-        viewer, filter message, saved conversation, export button."""
+        viewer, filter message, exports (plain text of each turn), export button."""
         question = (question or "").strip()
         chat, turns = list(chat or []), [tuple(t) for t in (turns or [])]
-        exports = list((saved or {}).get("export") or [])
+        exports = [tuple(e) for e in (exports or [])]
         skip = gr.skip()
         if not question:
             yield chat, skip, skip, skip, turns, skip, skip, "", skip, skip
@@ -75,11 +75,16 @@ class Chat:
         # History for follow-ups: earlier (question, answer text) pairs, plain text, no HTML.
         turns.append((question, result.text))
         exports.append((question, plain_answer(result, resolved.text)))
-        saved = {"chat": chat, "turns": turns, "export": exports}
         choices = render.source_choices(result)
         yield (chat, render.render_sources(result),
                gr.update(choices=choices, value=None, visible=bool(choices)), "", turns,
-               result, "", "", saved, self.export_file(exports))
+               result, "", "", exports, self.export_file(exports))
+
+    @staticmethod
+    def save(chat, turns, exports) -> dict:
+        """The conversation as kept in the browser's storage (restored on reload)."""
+        return {"chat": list(chat or []), "turns": list(turns or []),
+                "export": list(exports or [])}
 
     def export_file(self, exports) -> gr.DownloadButton:
         if not exports:
@@ -89,19 +94,20 @@ class Chat:
         return gr.DownloadButton(value=str(path), visible=True)
 
     def clear(self):
-        """Outputs: chatbot, sources, open dropdown, turns, last, viewer, saved, export,
+        """Outputs: chatbot, sources, open dropdown, turns, last, viewer, exports, export,
         download."""
         return ([], render.render_sources(None), gr.update(choices=[], value=None, visible=False),
-                [], None, "", dict(EMPTY_SAVED), gr.DownloadButton(value=None, visible=False),
+                [], None, "", [], gr.DownloadButton(value=None, visible=False),
                 gr.DownloadButton(value=None, visible=False))
 
-    def restore(self, saved):
+    def reload(self, saved):
         """The conversation kept in the browser's storage, back on the page after a reload.
-        Outputs: chatbot, turns, export button."""
+        Outputs: chatbot, turns, exports, export button."""
         saved = saved or {}
         chat = [m for m in saved.get("chat") or [] if isinstance(m, dict)]
         turns = [tuple(t) for t in saved.get("turns") or [] if len(t) == 2]
-        return chat, turns, self.export_file(saved.get("export") or [])
+        exports = [tuple(e) for e in saved.get("export") or [] if len(e) == 2]
+        return chat, turns, exports, self.export_file(exports)
 
     def open_source(self, index, last: Answer | None):
         """Outputs: viewer, download button (the original file)."""

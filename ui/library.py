@@ -70,7 +70,7 @@ def check_content(path: Path, ext: str, max_bytes: int) -> None:
     """Size limit and a content check: binary formats by signature, text with no NUL bytes."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise UploadError(f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+        raise UploadError(f"{size / 1e6:.2g} MB is over the {max_bytes / 1e6:g} MB limit")
     if size == 0:
         raise UploadError("the file is empty")
     with path.open("rb") as fh:

@@ -25,7 +25,8 @@ _RUBRIC = re.compile(r"^(what is|what are|who is|how (to|does)|in focus|news|edi
 def is_rubric(title: str) -> bool:
     """True for a title that reads like a rubric or a question rather than a report's name."""
     t = title.strip()
-    return not t or t.endswith("?") or bool(_RUBRIC.match(t)) or (t.isupper() and len(t) < 25)
+    return not t or t.endswith("?") or bool(_RUBRIC.match(t)) or (
+        t.isupper() and 3 < len(t) < 25 and not any(ch.isdigit() for ch in t))
 
 
 def display_title(meta: Mapping, source: str) -> str:
@@ -39,7 +40,7 @@ def display_title(meta: Mapping, source: str) -> str:
     name = " ".join(p for p in (process, kind.lower() if kind.lower() == "newsletter" else kind)
                     if p)
     if not name:
-        return title or source.rsplit("/", 1)[-1]
+        return source.rsplit("/", 1)[-1]
     return f"{name}, {date}" if date else name
 
 
