@@ -89,7 +89,9 @@ table.library td, table.library th { overflow-wrap: anywhere; }
 .doc-file { font-size: .85em; opacity: .75; word-break: break-all; }
 #examples button { white-space: normal; text-align: left; }
 .filter-msg { color: #b91c1c; }
-input[role="listbox"], .wrap-inner input { text-overflow: ellipsis; min-width: 0; }
+/* A dropdown's text stops before its arrow (Gradio gives the input a fixed width). */
+.secondary-wrap > input[role="combobox"] { width: calc(100% - 40px) !important;
+  min-width: 0 !important; flex: 0 1 auto !important; text-overflow: ellipsis; }
 @media (max-width: 640px) {
   .document { max-height: none; overflow: visible; }
   table.library, table.library tbody, table.library tr, table.library td { display: block; }

@@ -217,7 +217,9 @@ def summary(report: dict) -> str:
                                     ("removed", report.get("removed")), ("failed", failed)))
     secs = report.get("seconds")
     took = f" in {secs:.1f} s" if isinstance(secs, int | float) else ""
-    lines = [f"Reindexed{took}: {counts}; {report.get('chunks_embedded', 0)} chunks embedded."]
+    skipped = f", skipped {report['skipped']}" if report.get("skipped") else ""
+    lines = [f"Reindexed{took}: {counts}{skipped}; "
+             f"{report.get('chunks_embedded', 0)} chunks embedded."]
     lines += [f"Failed {f.get('path', '?')}: {f.get('error', '')}" for f in failed
               if isinstance(f, dict)]
     return "\n".join(lines)
