@@ -351,6 +351,15 @@ def test_p9_citations_open_the_report_and_cards_are_distinct(page):
     page.locator("#chat sup.cite").first.click()  # the [1] marker in the answer
     page.wait_for_selector("#viewer #open-passage", timeout=30_000)
     assert "64 participants" in page.locator("#viewer mark").first.inner_text()
+    # The passage is scrolled into the viewer's visible area.
+    page.wait_for_timeout(300)
+    visible = page.evaluate("""() => {
+        const box = document.querySelector('#viewer .document');
+        const p = document.querySelector('#viewer #open-passage');
+        const b = box.getBoundingClientRect(), r = p.getBoundingClientRect();
+        return {top: r.top - b.top, bottom: b.bottom - r.top};
+    }""")
+    assert visible["top"] >= 0 and visible["bottom"] > 0, visible
     assert "001_06afa2b095fced14.txt" in page.locator("#original").inner_text()
     with page.expect_download() as dl:
         page.click("#original")
@@ -434,6 +443,16 @@ def test_p6_pdf_citation_gives_the_page_of_the_quote(page, tmp_path):
             assert f"p. {page_of(quote)}" in meta, (quote, meta)
             checked.add(page_of(quote))
     assert len(checked) >= 2, checked  # quotes from more than one page were checked
+
+
+def test_example_question_asks_in_one_click(page):
+    example = page.locator("#examples button").first
+    asked = example.inner_text().strip()
+    example.click()
+    page.wait_for_function("() => document.querySelectorAll('#chat .searched').length >= 1",
+                           timeout=30_000)
+    assert asked in page.locator("#chat [data-testid='user']").first.inner_text()
+    page.wait_for_selector("#sources .source, #sources .pointer", timeout=30_000)
 
 
 # ------------------------------------------------------------------ p7: filters

@@ -25,7 +25,7 @@ from .assets import CSS, JS
 from .chat import EMPTY_SAVED, Chat, make_filters
 from .documents import Documents
 from .library import Reindexer, supported_extensions
-from .library_view import ALL
+from .library_view import ALL, ANY_REPORT
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +167,13 @@ def build_app(
                     )
                     with gr.Accordion("Filters", open=False, elem_id="filters"):
                         with gr.Row():
+                            # Choices come with the page-load event; a value outside them
+                            # (an API client's) is checked by ui.query.resolve_filters.
                             process = gr.Dropdown([ALL], value=ALL, label="Process",
-                                                  elem_id="process")
-                            report = gr.Dropdown([], value=None, label="Only this report",
-                                                 elem_id="report")
+                                                  elem_id="process", allow_custom_value=True)
+                            report = gr.Dropdown([(ANY_REPORT, "")], value="",
+                                                 label="Only this report", elem_id="report",
+                                                 allow_custom_value=True)
                         with gr.Row():
                             year_from = gr.Textbox("", label="From year", placeholder="e.g. 2019",
                                                    elem_id="year-from", max_lines=1)
@@ -240,7 +243,7 @@ def build_app(
         clear_btn.click(chat_h.clear, None, clear_out, api_name="clear").then(**keep)
         # (the chatbot's own trash icon)
         chatbot.clear(chat_h.clear, None, clear_out, api_visibility="private").then(**keep)
-        reset.click(lambda: (ALL, None, "", "", True, ""), None,
+        reset.click(lambda: (ALL, "", "", "", True, ""), None,
                     [process, report, year_from, year_to, undated, filter_msg],
                     api_visibility="private")
         open_dd.change(chat_h.open_source, [open_dd, last], [viewer, original],

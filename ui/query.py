@@ -63,6 +63,8 @@ def resolve_filters(process: str | None, report: str | None, year_from: Any, yea
         return Resolved(Filters(), error=f"The year range {lo}–{hi} is reversed: "
                                          f"did you mean {hi}–{lo}?")
     proc = process if process and process != ALL else None
+    if proc and not any(m.get("process") == proc for m in records.values()):
+        return Resolved(Filters(), error=f"No indexed report belongs to {proc!r}.")
     if report:
         if report not in records:
             return Resolved(Filters(), error="That report is no longer indexed.")
