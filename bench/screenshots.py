@@ -33,7 +33,7 @@ def _ask(page, question: str) -> None:
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
     page.wait_for_function("n => document.querySelectorAll('#chat .searched').length > n",
-                           arg=n, timeout=60_000)
+                           arg=n, timeout=180_000)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
                                             args=["--no-sandbox", "--disable-gpu"])
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
                 page.goto(url)
-                page.wait_for_selector("#header .welcome", timeout=60_000)
+                page.wait_for_selector("#header .welcome", timeout=180_000)
                 _ask(page, ANSWER_Q)
                 page.locator("#chat sup.cite").first.click()
-                page.wait_for_selector("#viewer #open-passage", timeout=60_000)
+                page.wait_for_selector("#viewer #open-passage", timeout=180_000)
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(out / "answer.png"), full_page=True)
                 page.click("#clear")
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 page.screenshot(path=str(out / "documents.png"), full_page=True)
                 phone = browser.new_page(viewport={"width": 390, "height": 844})
                 phone.goto(url)
-                phone.wait_for_selector("#header .welcome", timeout=60_000)
+                phone.wait_for_selector("#header .welcome", timeout=180_000)
                 _ask(phone, ANSWER_Q)
                 phone.wait_for_timeout(300)
                 phone.screenshot(path=str(out / "mobile.png"))

@@ -68,7 +68,7 @@ CSS = """
 .hint { margin-top: .3em; font-style: italic; }
 .searched { font-size: .85em; opacity: .8; margin-top: .3em; }
 .msg-sources { font-size: .85em; margin-top: .4em; }
-.msg-sources ul { margin: .1em 0 0; padding-left: 1.1em; }
+.msg-sources ul { margin: .1em 0 0; padding-left: .2em; list-style: none; }
 .copy-text { display: none; }
 .note { font-size: .85em; opacity: .75; }
 .sources .source, .sources .pointer { border: 1px solid var(--border-color-primary);

@@ -137,9 +137,9 @@ def render_answer(answer: Answer, filters: Filters | None = None, *, filter_text
         f'<li class="cite-link cite-to-{c.index}">{mark(c)} '
         f"{esc(c.title or c.source)}{(' · ' + esc(place(c))) if place(c) else ''}</li>"
         for c in items)
-    label = "Sources" if kind == "source" else "Closest passages (not answers)"
+    label = "Sources" if kind == "source" else "Closest passages, not answers"
     listed = (f'<div class="msg-sources"><span class="msg-sources-head">{label} '
-              f'(click to open):</span><ul>{links}</ul></div>') if links else ""
+              f'(click one to open it):</span><ul>{links}</ul></div>') if links else ""
     copy = esc(plain_answer(answer, searched))
     return (f'{head}{extra}{listed}<div class="searched">Searched: {esc(searched)}</div>'
             f'<div class="copy-text">{copy}</div></div>')
