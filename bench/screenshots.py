@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ANSWER_Q = "How many participants attended the 32nd Senior Officials Meeting?"
-REFUSAL_Q = "How many staff does the Secretariat of the Prague Process have?"
+REFUSAL_Q = "Who chaired the 2019 Budapest Process meeting in Ankara?"
 
 
 def _port() -> int:

@@ -24,6 +24,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 SEED_Q = "How many participants attended the 32nd Senior Officials Meeting?"
 ISTANBUL_Q = "Who opened the 2022 meeting in Istanbul?"
 BELARUS_Q = "What was decided about Belarus?"
+REFUSAL_Q = "Who chaired the 2019 Budapest Process meeting in Ankara?"  # no 2019, no Ankara
 HOSTILE_Q = "What did the working group agree to open for stranded migrants?"
 # A report that *mentions* markup: the loader decodes the entities, so the indexed text holds
 # a literal <script> and <img onerror>. Each would set window.__pwned if it ever ran.
@@ -376,7 +377,7 @@ def test_p9_citations_open_the_report_and_cards_are_distinct(page):
 
 
 def test_p9_refusal_pointers_and_viewer_list_agree(page):
-    ask(page, "How many staff does the Secretariat of the Prague Process have?")
+    ask(page, REFUSAL_Q)
     cards = [t.split("\n")[0] for t in page.locator("#sources .pointer").all_inner_texts()]
     page.click("#open-source input")
     options = page.locator("[role=option]").all_inner_texts()
@@ -386,11 +387,11 @@ def test_p9_refusal_pointers_and_viewer_list_agree(page):
 
 
 def test_p10_refusal_says_why_and_foreign_question_gets_a_hint(page):
-    ask(page, "How many staff does the Secretariat of the Prague Process have?")
+    ask(page, REFUSAL_Q)
     reply = bots(page).last
     assert "Not in the documents" in reply.inner_text()
     why = reply.locator(".reason").inner_text()
-    assert why.startswith("Why: ") and len(why) > 12, why
+    assert why.startswith("Why: ") and "2019" in why, why
     assert "Closest passages" in reply.inner_text()
     ask(page, "Wer hat das Treffen 2022 in Istanbul eröffnet?")
     assert "searched in English" in bots(page).last.inner_text()
