@@ -382,6 +382,9 @@ def test_p9_refusal_pointers_and_viewer_list_agree(page):
     page.click("#open-source input")
     options = page.locator("[role=option]").all_inner_texts()
     assert len(cards) == len(options) and cards, (cards, options)
+    assert len(set(options)) == len(options), options  # each passage labelled apart
+    listed = bots(page).last.locator(".msg-sources li").all_inner_texts()
+    assert len(set(listed)) == len(listed) == len(cards), listed
     for card, option in zip(cards, options, strict=True):
         assert card.lstrip("• ").strip() in option, (card, option)
 

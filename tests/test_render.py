@@ -161,7 +161,12 @@ def test_library_table_and_choices():
     assert library_view.remove_choices(recs) == [
         ("<img src=x onerror=alert(1)> — b<1>.txt", "b<1>.txt"), ("A — a.txt", "a.txt")]
     assert render.source_choices(Answer("q", "t", True, citations=(cite(1), cite(2, page=4)))) \
-        == [("[1] 32nd SOM", 1), ("[2] 32nd SOM (p. 4)", 2)]
+        == [("[1] 32nd SOM", 1), ("[2] 32nd SOM · p. 4", 2)]
+    # Two passages of one report, one section, no page: their first words tell them apart.
+    twins = (cite(1, section="Report"), cite(2, section="Report", passage="Other. Then more.",
+                                             quote="Then more."))
+    assert render.item_labels(twins) == ["32nd SOM · Report · “The meeting gathered 64 "
+                                         "participants.”", "32nd SOM · Report · “Then more.”"]
     head = library_view.header(recs)
     assert "2 reports indexed (Budapest Process and Prague Process)" in head
     assert "quote from the" in head

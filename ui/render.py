@@ -13,6 +13,7 @@ would act on become numeric entities, so a report holding `<script>`, `<img oner
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from assistant import Answer, Citation, Filters
 
@@ -134,9 +135,8 @@ def render_answer(answer: Answer, filters: Filters | None = None, *, filter_text
         return f"&#91;{c.index}&#93;" if kind == "source" else "&#8226;"
 
     links = "".join(
-        f'<li class="cite-link cite-to-{c.index}">{mark(c)} '
-        f"{esc(c.title or c.source)}{(' · ' + esc(place(c))) if place(c) else ''}</li>"
-        for c in items)
+        f'<li class="cite-link cite-to-{c.index}">{mark(c)} {esc(text)}</li>'
+        for c, text in zip(items, item_labels(items), strict=True))
     label = "Sources" if kind == "source" else "Closest passages, not answers"
     listed = (f'<div class="msg-sources"><span class="msg-sources-head">{label} '
               f'(click one to open it):</span><ul>{links}</ul></div>') if links else ""
@@ -192,8 +192,26 @@ def source_choices(answer: Answer | None) -> list[tuple[str, int]]:
     if answer is None:
         return []
     items = answer.citations if answer.answered else answer.pointers
-    return [(f"[{c.index}] {c.title or c.source}" + (f" ({place(c)})" if place(c) else ""),
-             c.index) for c in items]
+    return [(f"[{c.index}] {text}", c.index)
+            for c, text in zip(items, item_labels(items), strict=True)]
+
+
+def item_labels(items: Iterable[Citation]) -> list[str]:
+    """'Title · section, p. N' per citation; where two would read the same (one report, one
+    section, no page), each gets the first words of its quote too, so they can be told apart.
+
+    >>> item_labels([c1, c2])   # both "32nd SOM · Report"
+    ['32nd SOM · Report · “Two years of virtual…”', '32nd SOM · Report · “The Chair presented…”']
+    """
+    items = list(items)
+    base = [" · ".join(p for p in (c.title or c.source, place(c)) if p) for c in items]
+    out = []
+    for c, label in zip(items, base, strict=True):
+        if base.count(label) > 1 and c.quote.strip():
+            words = c.quote.split()
+            label += f" · “{' '.join(words[:5])}{'…' if len(words) > 5 else ''}”"
+        out.append(label)
+    return out
 
 
 def render_document(text: str, citation: Citation | None = None, *, title: str = "") -> str:
