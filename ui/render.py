@@ -198,7 +198,8 @@ def source_choices(answer: Answer | None) -> list[tuple[str, int]]:
 
 def item_labels(items: Iterable[Citation]) -> list[str]:
     """'Title · section, p. N' per citation; where two would read the same (one report, one
-    section, no page), each gets the first words of its quote too, so they can be told apart.
+    section, no page), each gets the first words of its quote (or passage) too, so they can be
+    told apart.
 
     >>> item_labels([c1, c2])   # both "32nd SOM · Report"
     ['32nd SOM · Report · “Two years of virtual…”', '32nd SOM · Report · “The Chair presented…”']
@@ -207,8 +208,8 @@ def item_labels(items: Iterable[Citation]) -> list[str]:
     base = [" · ".join(p for p in (c.title or c.source, place(c)) if p) for c in items]
     out = []
     for c, label in zip(items, base, strict=True):
-        if base.count(label) > 1 and c.quote.strip():
-            words = c.quote.split()
+        words = (c.quote.strip() or c.passage).split()  # a pointer may have no quote
+        if base.count(label) > 1 and words:
             label += f" · “{' '.join(words[:5])}{'…' if len(words) > 5 else ''}”"
         out.append(label)
     return out
