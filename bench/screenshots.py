@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(out / "answer.png"), full_page=True)
                 page.click("#clear")
+                page.wait_for_function("() => !document.querySelector('#chat .searched')")
                 _ask(page, REFUSAL_Q)
                 page.wait_for_timeout(300)
                 page.screenshot(path=str(out / "refusal.png"), full_page=True)
