@@ -108,6 +108,12 @@ def chunk_document(
         # A bullet between items costs a word piece too; plain whitespace costs nothing.
         gap_cost = cost(gap) if current and gap.strip() else 0
         piece = _Piece(block, units, block_cost)
+        if current and doc.pages and doc.page_at(block.start) != doc.page_at(current[0].block.start):
+            # A chunk never spans a page break: its page is the page of every quote in it.
+            flush()
+            current.append(piece)
+            total = block_cost
+            continue
         if total + gap_cost + block_cost <= budget and (
             not current or block.end - current[0].block.start <= MAX_CHUNK_CHARS
         ):

@@ -41,6 +41,7 @@ class Recorder:
 
         self._answer = answer
         self.calls: list[dict] = []
+        self.texts: list[str] = []
         self.delay = 0.0
 
     def __call__(self, question, **kwargs):
@@ -48,7 +49,9 @@ class Recorder:
         if question.startswith("SLOW "):
             time.sleep(1.0)
             question = question[5:]
-        return self._answer(question, **kwargs)
+        result = self._answer(question, **kwargs)
+        self.texts.append(result.text)
+        return result
 
 
 @pytest.fixture(scope="module")
@@ -121,23 +124,26 @@ def test_chat_renders_markers_sources_and_follow_up_history(app):
     from gradio_client import Client
 
     client = Client(f"http://127.0.0.1:{app['port']}/", verbose=False)  # its own session
-    chat, sources, open_choices, msg, viewer = client.predict(
-        SEED_Q, [], "All processes", None, None, api_name="/chat")
+    chat, sources, open_choices, msg, viewer, filter_msg, export = client.predict(
+        SEED_Q, [], "All processes", "", "", "", True, api_name="/chat")
     reply = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) \
         else chat[-1]["content"]
-    assert '<sup class="cite" data-cite="1">' in reply and 'class="answer"' in reply
-    assert 'class="source"' in sources and "<mark>" in sources and "64 participants" in sources
+    assert '<sup class="cite cite-to-1">' in reply and 'class="answer"' in reply
+    assert 'class="source cite-to-1"' in sources and "<mark>" in sources and "64 participants" in sources
     assert "Budapest Process" in sources and "2022&#45;12&#45;01" in sources
     assert msg == ""
     first = app["recorder"].calls[-1]
     assert first["history"] == ()
-    client.predict("Who opened it?", chat, "All processes", None, None, api_name="/chat")
+    first_text = app["recorder"].texts[-1]
+    client.predict("Who opened it?", chat, "All processes", "", "", "", True, api_name="/chat")
     follow = app["recorder"].calls[-1]
     assert len(follow["history"]) == 1 and follow["history"][0][0] == SEED_Q
-    assert "64" in follow["history"][0][1]
+    # History is the earlier (question, answer text) pairs, plain text: no HTML of the page.
+    assert "64" in follow["history"][0][1] and "<" not in follow["history"][0][1]
+    assert follow["history"][0][1] == first_text
     # Opening source 1 shows the whole report with the passage marked for scrolling.
-    client.predict(SEED_Q, [], "All processes", None, None, api_name="/chat")
-    doc = client.predict(1, api_name="/open_source")
+    client.predict(SEED_Q, [], "All processes", "", "", "", True, api_name="/chat")
+    doc, original = client.predict(1, api_name="/open_source")
     assert 'id="open-passage"' in doc and "<mark>" in doc and "Istanbul" in doc
     cleared = client.predict(api_name="/clear")
     assert cleared[0] == []
@@ -149,7 +155,7 @@ def test_refusal_is_marked_and_says_what_was_searched(app):
 
     client = Client(f"http://127.0.0.1:{app['port']}/", verbose=False)
     chat, *_ = client.predict("What is the recipe for apple pie with cinnamon?", [],
-                              "All processes", None, None, api_name="/chat")
+                              "All processes", "", "", "", True, api_name="/chat")
     reply = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) \
         else chat[-1]["content"]
     assert 'class="refusal"' in reply and "Searched:" in reply
@@ -173,7 +179,7 @@ def test_upload_index_answer_remove(app, tmp_path):
     client, corpus = app["client"], app["corpus"]
     path = tmp_path / "vilnius_wg.txt"
     path.write_text(NEW_REPORT, encoding="utf-8")
-    status, library, *_ = client.predict([handle_file(str(path))], api_name="/upload")
+    _, status, _, library, *_ = client.predict([handle_file(str(path))], api_name="/upload")
     assert "Added vilnius_wg.txt" in status and "Reindexed" in status, status
     assert (corpus / "vilnius_wg.txt").read_text(encoding="utf-8") == NEW_REPORT
     docs = {d["source"]: d for d in client.predict(api_name="/documents")}
@@ -182,9 +188,10 @@ def test_upload_index_answer_remove(app, tmp_path):
     assert r["answered"] and r["citations"][0]["source"] == "vilnius_wg.txt", r
     assert "handbook" in r["citations"][0]["quote"]
 
-    status, library, *_ = client.predict("vilnius_wg.txt", api_name="/remove")
+    status, _, library, *_ = client.predict("vilnius_wg.txt", api_name="/remove")
     assert "Removed vilnius_wg.txt" in status and "removed 1" in status, status
     assert not (corpus / "vilnius_wg.txt").exists()
+    assert (Path(app["settings"].store_dir) / "trash" / "vilnius_wg.txt").exists()
     assert "vilnius_wg.txt" not in {d["source"] for d in client.predict(api_name="/documents")}
     r = client.predict(NEW_Q, api_name="/ask")
     assert all(c["source"] != "vilnius_wg.txt" for c in r["citations"] + r["pointers"])
@@ -198,24 +205,28 @@ def test_upload_refuses_bad_files_and_writes_nothing(app, tmp_path):
     before = sorted(p.name for p in corpus.iterdir())
     fake = tmp_path / "fake.pdf"
     fake.write_bytes(b"MZ\x90\x00 not a pdf")
-    status, *_ = client.predict([handle_file(str(fake))], api_name="/upload")
-    assert "Refused" in status and "not a PDF" in status, status
+    _, status, *_ = client.predict([handle_file(str(fake))], api_name="/upload")
+    assert "Refused fake.pdf: the content is not a PDF file" in status, status
     with pytest.raises(Exception):  # noqa: B017 - gradio refuses the type before our code runs
         exe = tmp_path / "tool.exe"
         exe.write_bytes(b"MZ")
         client.predict([handle_file(str(exe))], api_name="/upload")
     assert sorted(p.name for p in corpus.iterdir()) == before
-    with pytest.raises(Exception, match="not in the list of choices"):
-        client.predict("../corpus/../../etc/passwd", api_name="/remove")
+    status, *_ = client.predict("../corpus/../../etc/passwd", api_name="/remove")
+    assert "Not removed" in status and "not a report in the corpus folder" in status, status
+    # The API removes nothing without an explicit name (there is no default choice).
+    status, *_ = client.predict(api_name="/remove")
+    assert status == "Not removed: name the report to remove.", status
+    assert sorted(p.name for p in corpus.iterdir()) == before
 
 
 def test_save_upload_and_remove_stay_inside_the_corpus(tmp_path):
-    from ui.library import UploadError, remove_document, save_upload
+    from ui.library import UploadError, remove_document, restore_document, save_upload, trashed
 
     corpus, outside = tmp_path / "corpus", tmp_path / "secret.txt"
     corpus.mkdir()
     outside.write_text("keep me", encoding="utf-8")
-    settings = Settings().with_(corpus_dir=corpus, max_file_mb=0.001)
+    settings = Settings().with_(corpus_dir=corpus, store_dir=tmp_path / "store", max_file_mb=0.001)
     src = tmp_path / "upload.bin"
     src.write_text("A short report.", encoding="utf-8")
     assert save_upload(src, "../../x/../report.md", settings) == corpus.resolve() / "report.md"
@@ -229,8 +240,19 @@ def test_save_upload_and_remove_stay_inside_the_corpus(tmp_path):
         with pytest.raises(UploadError):
             remove_document(bad, settings)
     assert outside.exists() and sorted(p.name for p in corpus.iterdir()) == ["report.md"]
+    # A same-name upload keeps both.
+    src.write_text("Another report.", encoding="utf-8")
+    assert save_upload(src, "report.md", settings).name == "report-2.md"
+    assert (corpus / "report.md").read_text(encoding="utf-8") == "A short report."
+    # Removal moves the file to the trash, from where it can be restored.
     remove_document("report.md", settings)
-    assert list(corpus.iterdir()) == []
+    assert sorted(p.name for p in corpus.iterdir()) == ["report-2.md"]
+    assert trashed(settings) == ["report.md"]
+    assert restore_document("report.md", settings) == corpus.resolve() / "report.md"
+    assert (corpus / "report.md").read_text(encoding="utf-8") == "A short report."
+    assert trashed(settings) == []
+    with pytest.raises(UploadError):
+        restore_document("../corpus/report.md", settings)
 
 
 @pytest.mark.slow
@@ -276,14 +298,48 @@ def test_chat_streams_partial_answers():
     launch_app(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        job = client.submit("How many?", [], "All processes", None, None, api_name="/chat")
+        job = client.submit("How many?", [], "All processes", "", "", "", True, api_name="/chat")
         job.result(timeout=30)
         texts = []
         for out in job.outputs():
             content = out[0][-1]["content"]
             texts.append(content[0]["text"] if isinstance(content, list) else content)
         assert any(">It was<" in t for t in texts), texts
-        assert '<sup class="cite" data-cite="1">' in texts[-1]
+        assert '<sup class="cite cite-to-1">' in texts[-1]
         assert client.predict("How many?", api_name="/ask")["text"] == "It was 64 [1]."
+    finally:
+        demo.close()
+
+
+@pytest.mark.slow
+def test_login_page_leaks_nothing_about_the_corpus(app):
+    """Issue 11, point 10: with --auth, an unauthenticated client gets no file name, title,
+    process or place of the indexed reports (they load in a page-load event, after login)."""
+    import httpx
+
+    from ui.app import build_app, launch_app
+
+    demo = build_app(settings=app["settings"], refresh_fn=None)
+    port = free_port()
+    launch_app(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+               settings=app["settings"], auth=("ann", "s3cret-pass"))
+    try:
+        base = f"http://127.0.0.1:{port}"
+        seen = ""
+        for path in ("/", "/config", "/gradio_api/info", "/?view=api", "/login"):
+            r = httpx.get(base + path, timeout=10)
+            seen += r.text
+        assert httpx.get(base + "/", timeout=10).status_code == 200  # the login page
+        secrets = ["001_06afa2b095fced14", "000_dee6c97f22f75511", "004_7b05704cdeef6cba",
+                   "Budapest Process", "Prague Process", "Senior Officials Meeting", "Istanbul",
+                   "Building Migration Partnerships"]
+        assert [s for s in secrets if s in seen] == []
+        # After login the same page gets them, from the load event.
+        with httpx.Client(base_url=base, timeout=30) as c:
+            assert c.post("/login", data={"username": "ann", "password": "s3cret-pass"}
+                          ).status_code == 200
+            assert "Budapest Process" not in c.get("/").text  # still not baked into the page
+            docs = c.get("/gradio_api/info").json()
+            assert "documents" in str(docs)
     finally:
         demo.close()

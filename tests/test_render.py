@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.types import Answer, Citation, Filters
-from ui import render
+from ui import library_view, names, plain, query, render
 from ui.library import UploadError, safe_name
 
 
@@ -62,37 +64,63 @@ def test_quote_span_from_offsets_and_fallback():
                                   passage_end=0)) == (0, 0)
 
 
-def test_render_answer_markers_and_escaping():
+def test_render_answer_markers_sources_and_plain_copy():
     a = Answer(question="q", text="It gathered <b>64</b> [1]. Also [2]; not [7].", answered=True,
-               citations=(cite(1), cite(2)))
-    assert render.render_answer(a) == (
+               citations=(cite(1), cite(2, page=2)))
+    html = render.render_answer(a, filter_text="3 reports (25 passages): all reports")
+    assert html.startswith(
         '<div class="answer">It gathered &lt;b&gt;64&lt;/b&gt; '
-        '<sup class="cite" data-cite="1">&#91;1&#93;</sup>. Also '
-        '<sup class="cite" data-cite="2">&#91;2&#93;</sup>; not &#91;7&#93;.</div>')
+        '<sup class="cite cite-to-1">&#91;1&#93;</sup>. Also '
+        '<sup class="cite cite-to-2">&#91;2&#93;</sup>; not &#91;7&#93;.')
+    assert ('<ul><li class="cite-link cite-to-1">&#91;1&#93; 32nd SOM</li>'
+            '<li class="cite-link cite-to-2">&#91;2&#93; 32nd SOM · p. 2</li></ul>') in html
+    assert '<div class="searched">Searched: 3 reports &#40;25 passages&#41;&#58; all reports' in html
+    # The copy button's text: plain, markers kept, sources below, escaped inside our HTML.
+    assert plain.plain_answer(a, "all") == (
+        "It gathered <b>64</b> [1]. Also [2]; not [7].\n\nSources:\n"
+        '[1] 32nd SOM, Budapest Process, 2022-12-01 (bp/001.txt): '
+        '"The meeting gathered 64 participants."\n'
+        '[2] 32nd SOM, Budapest Process, 2022-12-01, p. 2 (bp/001.txt): '
+        '"The meeting gathered 64 participants."\n\nSearched: all')
+    assert f'<div class="copy-text">{render.esc(plain.plain_answer(a, "x"))}</div>' in \
+        render.render_answer(a, filter_text="x")
 
 
-def test_render_refusal_looks_different_and_says_what_was_searched():
+def test_render_refusal_gives_reason_pointers_and_hint():
     a = Answer(question="q", text="The documents do not say.", answered=False,
-               searched="Budapest Process; 2020–2022")
-    assert render.render_answer(a) == (
+               searched="Budapest Process; 2020–2022",
+               reason="the passages found do not mention 2019",
+               pointers=(cite(1, page=2, section="Agenda"),))
+    html = render.render_answer(a, hint="Ask in English.")
+    assert html.startswith(
         '<div class="refusal"><strong>Not in the documents</strong><br>'
-        "The documents do not say.<br>"
-        '<span class="searched">Searched: Budapest Process; 2020–2022</span></div>')
+        "The documents do not say."
+        '<div class="reason">Why: the passages found do not mention 2019</div>'
+        '<div class="hint">Ask in English.</div>')
+    assert '<li class="cite-link cite-to-1">&#8226; 32nd SOM · Agenda, p. 2</li>' in html
+    assert "Searched: Budapest Process; 2020–2022" in html
     b = Answer(question="q", text="No.", answered=False)
     assert "Searched: Prague Process; 2011–…" in render.render_answer(
         b, Filters(process="Prague Process", year_from=2011))
     assert "Searched: all documents" in render.render_answer(b)
+    assert plain.plain_answer(a).startswith(
+        "Not in the documents. The documents do not say.\n"
+        "Why: the passages found do not mention 2019\n\n"
+        "Closest passages (they do not answer the question):\n- 32nd SOM")
 
 
-def test_render_citation_card_exact():
+def test_render_citation_card_exact_with_answer_phrase():
     c = cite(1, title='A & B "<i>x</i>"', source="dir/it's.txt", page=3)
+    start = c.start + len("The meeting gathered ")
+    c = replace(c, answer_start=start, answer_end=start + 2)
     assert render.render_citation(c) == (
-        '<div class="source" id="source-1" data-index="1">'
+        '<div class="source cite-to-1" id="source-1">'
         '<div class="source-head"><span class="cite-n">&#91;1&#93;</span> '
         '<strong class="source-title">A &amp; B &quot;&lt;i&gt;x&lt;/i&gt;&quot;</strong></div>'
         '<div class="source-meta">Budapest Process · 2022&#45;12&#45;01 · p. 3 · '
         "dir/it&#x27;s.txt</div>"
-        '<blockquote class="passage">Alpha. <mark>The meeting gathered 64 participants.</mark>'
+        '<blockquote class="passage">Alpha. <mark>The meeting gathered '
+        '<strong class="answer-phrase">64</strong> participants.</mark>'
         " Omega.</blockquote></div>")
 
 
@@ -103,8 +131,8 @@ def test_render_sources_for_answer_refusal_and_none():
     assert "<script" not in html
     assert "&lt;script&gt;window.&#95;&#95;pwned=1&lt;/script&gt; <mark>Quote here.</mark>" in html
     refused = render.render_sources(Answer("q", "no", False, pointers=(cite(1),)))
-    assert 'class="pointer"' in refused and "not citations" in refused
-    assert 'class="source"' not in refused
+    assert 'class="pointer cite-to-1"' in refused and "not citations" in refused
+    assert 'class="source ' not in refused
     assert "appear here" in render.render_sources(None)
 
 
@@ -125,27 +153,82 @@ def test_library_table_and_choices():
     recs = {"b<1>.txt": {"title": "<img src=x onerror=alert(1)>", "process": "Prague Process",
                          "date": "2010-12-15", "n_chunks": 4, "status": "done"},
             "a.txt": {"title": "A", "process": "Budapest Process", "n_chunks": 2}}
-    html = render.render_library(recs)
+    html = library_view.render_library(recs, ["old.txt"])
     assert "<img" not in html and "&lt;img src=x onerror=alert&#40;1&#41;&gt;" in html
-    assert html.index("a.txt") < html.index("b&lt;1&gt;.txt")
-    assert render.process_choices(recs) == ["Budapest Process", "Prague Process"]
-    assert render.source_choices(Answer("q", "t", True, citations=(cite(1), cite(2)))) == [
-        ("[1] 32nd SOM", 1), ("[2] 32nd SOM", 2)]
+    assert html.index("b&lt;1&gt;.txt") < html.index("a.txt")  # by title: "<img..." < "A"
+    assert html.startswith('<p class="library-count">2 reports indexed; 1 in the trash')
+    assert library_view.process_choices(recs) == ["Budapest Process", "Prague Process"]
+    assert library_view.remove_choices(recs) == [
+        ("<img src=x onerror=alert(1)> — b<1>.txt", "b<1>.txt"), ("A — a.txt", "a.txt")]
+    assert render.source_choices(Answer("q", "t", True, citations=(cite(1), cite(2, page=4)))) \
+        == [("[1] 32nd SOM", 1), ("[2] 32nd SOM · p. 4", 2)]
+    # Two passages of one report, one section, no page: their first words tell them apart.
+    twins = (cite(1, section="Report"), cite(2, section="Report", passage="Other. Then more.",
+                                             quote="Then more."))
+    assert render.item_labels(twins) == ["32nd SOM · Report · “The meeting gathered 64 "
+                                         "participants.”", "32nd SOM · Report · “Then more.”"]
+    head = library_view.header(recs)
+    assert "2 reports indexed (Budapest Process and Prague Process)" in head
+    assert "quote from the" in head
 
 
-def test_example_questions_drawn_from_records():
+def test_display_titles_replace_rubrics_and_questions():
+    meta = {"title": "What is the Prague Process (“Building Migration Partnerships”)",
+            "process": "Prague Process", "meeting_type": "Newsletter", "date": "2010-12-15"}
+    assert names.display_title(meta, "004.txt") == "Prague Process newsletter, 2010-12-15"
+    assert names.display_title({"title": "IN FOCUS"}, "dir/x.txt") == "x.txt"
+    assert names.display_title({"title": "32nd SOM"}, "x.txt") == "32nd SOM"
+    a = names.retitle(Answer("q", "t", True, citations=(cite(1, source="004.txt"),)),
+                      {"004.txt": meta})
+    assert a.citations[0].title == "Prague Process newsletter, 2010-12-15"
+
+
+def test_filters_resolved_validated_and_counted():
+    recs = {"a.txt": {"process": "P", "year": 2022, "n_chunks": 10},
+            "b.txt": {"process": "P", "year": 2010, "n_chunks": 5},
+            "c.txt": {"process": "Q", "year": 0, "n_chunks": 3}}
+    r = query.resolve_filters("All processes", "", "", "", True, recs)
+    assert r.filters == Filters() and r.text == "3 reports (18 passages): all reports, no filter"
+    r = query.resolve_filters("All processes", "", "2020", "", True, recs)
+    assert r.filters.sources == ("a.txt", "c.txt")
+    assert r.text == "2 reports (13 passages): from 2020, undated reports included"
+    r = query.resolve_filters("P", "", "2020", "2023", False, recs)
+    assert r.filters == Filters(process="P", sources=("a.txt",))
+    assert r.text == "1 report (10 passages): P, 2020–2023, undated reports left out"
+    assert "reversed" in query.resolve_filters(None, "", "2023", "2020", True, recs).error
+    assert "four-digit" in query.resolve_filters(None, "", "22", "", True, recs).error
+    assert "No indexed report" in query.resolve_filters("Q", "", "2020", "", False, recs).error
+    r = query.resolve_filters(None, "b.txt", "", "", True, recs)
+    assert r.filters == Filters(sources=("b.txt",)) and r.text == "1 report (5 passages): only “P, 2010”"
+
+
+def test_language_hint():
+    assert query.language_hint("Wer hat das Treffen 2022 in Istanbul eröffnet?")
+    assert query.language_hint("¿Quién inauguró la reunión de 2022 en Estambul?")
+    assert not query.language_hint("Who opened the 2022 meeting in Istanbul?")
+    assert not query.language_hint("Where was it held?")
+    assert not query.language_hint("Belarus?")
+
+
+def test_export_markdown():
+    md = plain.export_markdown([("Q one?", "A [1].\n\nSources:\n[1] T")])
+    assert md == "# Conversation\n\n## Q one?\n\nA [1].\n\nSources:\n[1] T\n"
+
+
+def test_example_questions_drawn_from_records_and_short():
     recs = {
         "001.txt": {"meeting_type": "Senior Officials Meeting", "process": "Budapest Process",
                     "year": 2022, "location": "Istanbul, Türkiye"},
         "004.txt": {"meeting_type": "Newsletter", "process": "Prague Process", "year": 2011},
     }
-    assert render.example_questions(recs) == [
-        "How many participants attended the 2022 Budapest Process Senior Officials Meeting?",
-        "Who opened the 2022 Budapest Process Senior Officials Meeting?",
-        "What did the Budapest Process meeting in Istanbul decide?",
-        "What is the Prague Process?",
+    got = library_view.example_questions(recs)
+    assert got == [
+        "How many people attended the 2022 meeting in Istanbul?",
+        "Who opened the 2022 meeting in Istanbul?",
+        "What is the Prague Process?",  # (the "What did ... decide?" one is too long to show)
     ]
-    assert render.example_questions({}) == []
+    assert all(len(q) <= library_view.MAX_EXAMPLE for q in got)
+    assert library_view.example_questions({}) == []
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -22,11 +21,16 @@ import gradio as gr
 from assistant import Answer, Filters, Settings
 
 from . import render
-from .library import Reindexer, UploadError, remove_document, save_upload, supported_extensions
+from .assets import CSS, JS
+from .chat import EMPTY_SAVED, Chat, make_filters
+from .documents import Documents
+from .library import Reindexer, supported_extensions
+from .library_view import ALL, ANY_REPORT
 
 log = logging.getLogger(__name__)
 
-ALL = "All processes"
+__all__ = ["build_app", "launch_app", "make_filters", "ALL"]
+
 CONCURRENCY = 8  # events of one kind served at once (Gradio's default of 1 would queue users)
 # Scroll the opened passage into view inside the viewer whenever its content changes.
 SCROLL_JS = """
@@ -35,7 +39,7 @@ const go = () => {
   const p = element.querySelector('#open-passage');
   if (!box || !p) return;
   box.scrollTop = Math.max(0, p.offsetTop - box.clientHeight / 4);
-  element.scrollIntoView({block: 'nearest'});
+  element.scrollIntoView({block: 'start'});
 };
 watch('value', () => requestAnimationFrame(go));
 requestAnimationFrame(go);
@@ -75,19 +79,6 @@ def _store_text(settings: Settings, source: str) -> str | None:
     return Store(settings).doc_text(source)
 
 
-def make_filters(process: str | None, year_from: Any, year_to: Any) -> Filters:
-    """Filters from the UI's widgets ('All processes' and empty years mean no filter)."""
-
-    def year(v: Any) -> int | None:
-        try:
-            return (int(v) or None) if v not in (None, "") else None  # 0 = no bound
-        except (TypeError, ValueError):
-            return None
-
-    proc = process if process and process != ALL else None
-    return Filters(process=proc, year_from=year(year_from), year_to=year(year_to))
-
-
 def build_app(
     answer_fn: Callable[..., Answer] | None = None,
     *,
@@ -101,11 +92,15 @@ def build_app(
 ) -> gr.Blocks:
     """The chat app as `gr.Blocks`, not launched.
 
+    Nothing about the corpus is built into the page: the documents table, the filter and
+    remove choices, the examples and the header are filled by a page-load event (after login
+    when there is one) and after every change.
+
     Args:
         answer_fn: `answer(question, history=..., filters=..., settings=...) -> Answer`;
             default `assistant.answer`. Called from several threads at once.
         settings: default `Settings.from_env()`.
-        ingest_fn: `run_ingest(settings, on_progress=..., progress=False)`; default ingest's.
+        ingest_fn: `run_ingest(settings, on_progress=..., progress=False, embedder=...)`.
         stream_fn: like answer_fn but yields partial Answers; default `assistant.answer_stream`
             in LLM mode.
         refresh_fn: called after each reindex so answers see added and removed reports
@@ -123,9 +118,6 @@ def build_app(
     reindexer = Reindexer(settings, ingest_fn, after=refresh_fn)
     exts = supported_extensions()
 
-    records = records_fn()
-    questions = examples if examples is not None else render.example_questions(records)
-
     def ask(question: str, history=(), filters: Filters | None = None):
         """Yield Answers: partial ones when streaming, else the one answer."""
         kwargs = {"history": tuple(history), "filters": filters or Filters(), "settings": settings}
@@ -134,99 +126,8 @@ def build_app(
         else:
             yield answer_fn(question, **kwargs)
 
-    # --- chat ---------------------------------------------------------------------------
-
-    def respond(question, chat, turns, process, year_from, year_to):
-        question = (question or "").strip()
-        chat, turns = list(chat or []), list(turns or [])
-        if not question:
-            yield chat, gr.skip(), gr.skip(), gr.skip(), turns, gr.skip(), gr.skip()
-            return
-        filters = make_filters(process, year_from, year_to)
-        chat.append({"role": "user", "content": render.render_user(question)})
-        chat.append({"role": "assistant", "content": "…"})
-        result: Answer | None = None
-        try:
-            for result in ask(question, [tuple(t) for t in turns], filters):
-                chat[-1] = {"role": "assistant", "content": render.render_answer(result, filters)}
-                yield (chat, render.render_sources(result), gr.update(), "", turns, result,
-                       gr.skip())
-        except Exception as exc:  # noqa: BLE001 - the user sees a message; the log has the trace
-            log.exception("answer failed for %r", question)
-            chat[-1] = {"role": "assistant", "content":
-                        f'<div class="refusal">Error: {render.esc(type(exc).__name__)}</div>'}
-            yield chat, gr.skip(), gr.skip(), "", turns, gr.skip(), gr.skip()
-            return
-        if result is None:
-            return
-        turns.append((question, result.text))
-        choices = render.source_choices(result)
-        yield (chat, render.render_sources(result),
-               gr.update(choices=choices, value=None), "", turns, result, "")
-
-    def clear():
-        return [], render.render_sources(None), gr.update(choices=[], value=None), [], None, ""
-
-    def open_source(index, last: Answer | None):
-        if last is None or index in (None, ""):
-            return ""
-        items = last.citations if last.answered else last.pointers
-        c = next((c for c in items if c.index == int(index)), None)
-        if c is None:
-            return ""
-        text = text_fn(c.source)
-        if text is None:
-            return f'<div class="document">{render.esc(c.source)}: no longer indexed.</div>'
-        return render.render_document(text, c, title=c.title or c.source)
-
-    # --- documents ----------------------------------------------------------------------
-
-    def library_outputs(status: str):
-        recs = records_fn()
-        return (
-            status,
-            render.render_library(recs),
-            gr.update(choices=sorted(recs), value=None),
-            gr.update(choices=[ALL, *render.process_choices(recs)]),
-        )
-
-    def follow(messages: list[str]):
-        reindexer.request()
-        for p in reindexer.follow():
-            if p.running:
-                yield "\n".join([*messages, p.describe()]), gr.skip(), gr.skip(), gr.skip()
-        yield library_outputs("\n".join([*messages, reindexer.progress.describe()]))
-
-    def upload(files):
-        messages, saved = [], 0
-        for f in files or []:
-            path = Path(f if isinstance(f, str) else getattr(f, "name", f))
-            try:
-                target = save_upload(path, path.name, settings, allowed=exts)
-                messages.append(f"Added {target.name}.")
-                saved += 1
-            except UploadError as exc:
-                messages.append(f"Refused {exc}")
-        if not saved:
-            yield library_outputs("\n".join(messages) or "No file given.")
-            return
-        yield from follow(messages)
-
-    def remove(source):
-        if not source:
-            yield library_outputs("Choose a report to remove.")
-            return
-        try:
-            remove_document(source, settings)
-        except UploadError as exc:
-            yield library_outputs(f"Not removed: {exc}")
-            return
-        yield from follow([f"Removed {source}."])
-
-    def reindex():
-        yield from follow([])
-
-    # --- API ----------------------------------------------------------------------------
+    chat_h = Chat(ask, records_fn, text_fn, settings)
+    docs_h = Documents(settings, records_fn, reindexer, exts, examples)
 
     def api_ask(question: str, process: str = "", year_from: int | None = None,
                 year_to: int | None = None) -> dict:
@@ -241,77 +142,127 @@ def build_app(
         return [{"source": s, **{k: m.get(k) for k in keys}}
                 for s, m in sorted(records_fn().items())]
 
-    # --- layout -------------------------------------------------------------------------
-
     with gr.Blocks(title="Migration dialogue assistant") as demo:
-        gr.Markdown("## Migration dialogue assistant\nAnswers from the Budapest and Prague "
-                    "Process reports, with the passages they rest on.")
+        header = gr.HTML("", label="Header", elem_id="header")
         turns = gr.State([])
+        exports = gr.State([])
         last = gr.State(None)
+        saved = gr.BrowserState(dict(EMPTY_SAVED), storage_key="dialogue-assistant-chat")
         with gr.Tab("Chat"):
             with gr.Row():
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(
-                        label="Conversation", elem_id="chat", height=460,
+                        label="Conversation", elem_id="chat", height=380,
                         latex_delimiters=[], sanitize_html=True, feedback_options=None,
                         buttons=["copy"],
                     )
                     with gr.Row():
-                        msg = gr.Textbox(show_label=False, scale=5, elem_id="question",
-                                         placeholder="Ask about the meetings…", max_lines=4)
+                        msg = gr.Textbox(label="Question", show_label=False, scale=5,
+                                         elem_id="question", autofocus=True, max_lines=4,
+                                         placeholder="Ask about the meetings…")
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                    with gr.Row():
-                        process = gr.Dropdown([ALL, *render.process_choices(records)],
-                                              value=ALL, label="Process", elem_id="process")
-                        year_from = gr.Number(None, label="From year", precision=0,
-                                              elem_id="year-from")
-                        year_to = gr.Number(None, label="To year", precision=0, elem_id="year-to")
                     example_box = gr.Dataset(
-                        components=[msg], samples=[[q] for q in questions],
-                        label="Example questions (click to ask)", elem_id="examples",
+                        components=[msg], samples=[], elem_id="examples",
+                        label="Example questions (click to ask)",
                     )
-                    clear_btn = gr.Button("Clear conversation", elem_id="clear")
+                    with gr.Accordion("Filters", open=False, elem_id="filters"):
+                        with gr.Row():
+                            # Choices come with the page-load event; a value outside them
+                            # (an API client's) is checked by ui.query.resolve_filters.
+                            process = gr.Dropdown([ALL], value=ALL, label="Process",
+                                                  elem_id="process", allow_custom_value=True)
+                            report = gr.Dropdown([(ANY_REPORT, "")], value="",
+                                                 label="Only this report", elem_id="report",
+                                                 allow_custom_value=True)
+                        with gr.Row():
+                            year_from = gr.Textbox("", label="From year", placeholder="e.g. 2019",
+                                                   elem_id="year-from", max_lines=1)
+                            year_to = gr.Textbox("", label="To year", placeholder="e.g. 2023",
+                                                 elem_id="year-to", max_lines=1)
+                            undated = gr.Checkbox(True, label="Include reports without a date",
+                                                  elem_id="undated")
+                        reset = gr.Button("Reset filters", size="sm", elem_id="reset")
+                    filter_msg = gr.HTML("", label="Filter message", elem_id="filter-msg")
+                    with gr.Row():
+                        clear_btn = gr.Button("Clear conversation", elem_id="clear", size="sm")
+                        export_btn = gr.DownloadButton("Export conversation (Markdown)",
+                                                       visible=False, elem_id="export", size="sm")
                 with gr.Column(scale=2):
-                    sources = gr.HTML(render.render_sources(None), elem_id="sources",
-                                      js_on_load=None)
+                    sources = gr.HTML(render.render_sources(None), label="Sources",
+                                      elem_id="sources")
                     open_dd = gr.Dropdown([], label="Open a source (whole report)",
-                                          elem_id="open-source")
-                    viewer = gr.HTML("", elem_id="viewer", js_on_load=SCROLL_JS)
+                                          elem_id="open-source", visible=False)
+                    cite_pick = gr.Textbox(label="Cited passage to open", visible="hidden",
+                                           elem_id="cite-pick")
+                    cite_go = gr.Button("Open cited passage", visible="hidden", elem_id="cite-go")
+                    viewer = gr.HTML("", label="Report", elem_id="viewer", js_on_load=SCROLL_JS)
+                    original = gr.DownloadButton("Download the original", visible=False,
+                                                 elem_id="original", size="sm")
         with gr.Tab("Documents"):
-            library = gr.HTML(render.render_library(records), elem_id="library",
-                              js_on_load=None)
+            library = gr.HTML("", label="Documents", elem_id="library")
             files = gr.File(
                 label=f"Add reports ({', '.join(exts)}; up to {settings.max_file_mb:g} MB each)",
                 file_count="multiple", file_types=list(exts), type="filepath",
                 elem_id="upload",
             )
             with gr.Row():
-                remove_dd = gr.Dropdown(sorted(records), label="Remove a report",
-                                        elem_id="remove-choice")
-                remove_btn = gr.Button("Remove", variant="stop", elem_id="remove")
+                remove_dd = gr.Dropdown([], value=None, label="Remove a report",
+                                        elem_id="remove-choice", allow_custom_value=True)
+                remove_btn = gr.Button("Remove…", variant="stop", elem_id="remove")
+            with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
+                confirm_text = gr.HTML("", elem_id="confirm-text")
+                confirm_yes = gr.Button("Yes, move it to the trash", variant="stop",
+                                        elem_id="confirm-remove")
+                confirm_no = gr.Button("Cancel", elem_id="cancel-remove")
+            with gr.Row():
+                restore_dd = gr.Dropdown([], value=None, label="Restore a removed report",
+                                         elem_id="restore-choice", allow_custom_value=True)
+                restore_btn = gr.Button("Restore", elem_id="restore")
                 reindex_btn = gr.Button("Reindex", elem_id="reindex")
-            status = gr.Textbox(label="Status", interactive=False, lines=3, elem_id="status",
-                                value=reindexer.progress.describe())
+            status = gr.Textbox(label="Status", interactive=False, lines=3, elem_id="status")
+
+        corpus = [header, library, remove_dd, restore_dd, process, report, example_box]
+        demo.load(docs_h.on_load, None, [status, *corpus], api_visibility="private")
+        demo.load(chat_h.reload, saved, [chatbot, turns, exports, export_btn],
+                  api_visibility="private")
 
         chat_io = dict(
-            inputs=[msg, chatbot, turns, process, year_from, year_to],
-            outputs=[chatbot, sources, open_dd, msg, turns, last, viewer],
+            inputs=[msg, chatbot, turns, exports, process, report, year_from, year_to, undated],
+            outputs=[chatbot, sources, open_dd, msg, turns, last, viewer, filter_msg, exports,
+                     export_btn],
         )
-        msg.submit(respond, api_name="chat", **chat_io)
-        send.click(respond, api_visibility="undocumented", **chat_io)
+        # After each answer or clear, the conversation is saved in the browser's storage.
+        keep = dict(fn=chat_h.save, inputs=[chatbot, turns, exports], outputs=saved,
+                    api_visibility="private")
+        msg.submit(chat_h.respond, api_name="chat", **chat_io).then(**keep)
+        send.click(chat_h.respond, api_visibility="undocumented", **chat_io).then(**keep)
         example_box.click(lambda s: s[0], example_box, msg, api_visibility="private").then(
-            respond, api_visibility="private", **chat_io)
-        clear_out = [chatbot, sources, open_dd, turns, last, viewer]
-        clear_btn.click(clear, None, clear_out, api_name="clear")
-        chatbot.clear(clear, None, clear_out, api_visibility="private")  # its trash icon
-        open_dd.change(open_source, [open_dd, last], viewer, api_name="open_source")
+            chat_h.respond, api_visibility="private", **chat_io).then(**keep)
+        clear_out = [chatbot, sources, open_dd, turns, last, viewer, exports, export_btn,
+                     original]
+        clear_btn.click(chat_h.clear, None, clear_out, api_name="clear").then(**keep)
+        # (the chatbot's own trash icon)
+        chatbot.clear(chat_h.clear, None, clear_out, api_visibility="private").then(**keep)
+        reset.click(lambda: (ALL, "", "", "", True, ""), None,
+                    [process, report, year_from, year_to, undated, filter_msg],
+                    api_visibility="private")
+        open_dd.change(chat_h.open_source, [open_dd, last], [viewer, original],
+                       api_name="open_source")
+        cite_go.click(chat_h.open_source, [cite_pick, last], [viewer, original],
+                        api_visibility="private")
 
-        lib_out = [status, library, remove_dd, process]
+        lib_out = [status, *corpus]
         # One documents job at a time; chat events are unaffected (their own limit).
-        lib_kw = dict(outputs=lib_out, concurrency_limit=1, concurrency_id="library")
-        files.upload(upload, files, api_name="upload", **lib_kw)
-        remove_btn.click(remove, remove_dd, api_name="remove", **lib_kw)
-        reindex_btn.click(reindex, None, api_name="reindex", **lib_kw)
+        lib_kw = dict(concurrency_limit=1, concurrency_id="library")
+        files.upload(docs_h.upload, files, [files, *lib_out], api_name="upload", **lib_kw)
+        remove_btn.click(docs_h.confirm_remove, remove_dd, [confirm_row, confirm_text, status],
+                         api_visibility="private")
+        confirm_no.click(lambda: gr.update(visible=False), None, confirm_row,
+                         api_visibility="private")
+        confirm_yes.click(docs_h.remove, remove_dd, [confirm_row, *lib_out], api_name="remove",
+                          **lib_kw)
+        restore_btn.click(docs_h.restore, restore_dd, lib_out, api_name="restore", **lib_kw)
+        reindex_btn.click(docs_h.reindex, None, lib_out, api_name="reindex", **lib_kw)
 
         gr.api(api_ask, api_name="ask")
         gr.api(api_documents, api_name="documents")
@@ -324,10 +275,14 @@ def build_app(
 def launch_app(demo: gr.Blocks, *, server_name: str = "127.0.0.1", server_port: int = 7860,
                auth: tuple[str, str] | None = None, prevent_thread_lock: bool = False,
                settings: Settings | None = None, **kwargs: Any):
-    """Serve `demo` with the app's CSS and upload size limit; returns Gradio's launch result."""
+    """Serve `demo` with the app's CSS, JS and upload size limit.
+
+    Gradio's own limit is set above ours (twice it), so a file a little over the limit reaches
+    the upload handler and is refused by name in the status box rather than by a pop-up.
+    """
     max_mb = (settings or Settings()).max_file_mb
     return demo.launch(
         server_name=server_name, server_port=server_port, auth=auth,
-        prevent_thread_lock=prevent_thread_lock, css=render.CSS,
-        max_file_size=f"{max_mb:g}mb", show_error=False, quiet=True, **kwargs,
+        prevent_thread_lock=prevent_thread_lock, css=CSS, js=JS,
+        max_file_size=int(2 * max_mb * 1_000_000), show_error=False, quiet=True, **kwargs,
     )

@@ -89,11 +89,26 @@ def check_content(path: Path, ext: str, max_bytes: int) -> None:
         raise UploadError(f"{problem} ({ext[1:]} expected)")
 
 
+def free_name(folder: Path, base: str) -> str:
+    """`base`, or `stem-2.ext`, `stem-3.ext`, ... : the first name not taken in `folder`.
+
+    >>> free_name(Path("/nonexistent"), "report.pdf")
+    'report.pdf'
+    """
+    stem, ext = Path(base).stem, Path(base).suffix
+    name, n = base, 1
+    while (folder / name).exists():
+        n += 1
+        name = f"{stem}-{n}{ext}"
+    return name
+
+
 def save_upload(src: str | Path, name: str, settings: Settings, *,
                 allowed: Iterable[str] | None = None) -> Path:
     """Copy an uploaded file into the corpus folder under a safe name; returns the target.
 
-    An existing report of the same name is replaced (its index entry is updated on reindex).
+    A report of the same name is never replaced: the upload is kept beside it as
+    `name-2.ext` (the caller says so), so nothing is lost by a same-name upload.
     """
     allowed = tuple(allowed) if allowed is not None else supported_extensions()
     base = safe_name(name, allowed)
@@ -101,35 +116,71 @@ def save_upload(src: str | Path, name: str, settings: Settings, *,
     check_content(src, Path(base).suffix.lower(), settings.max_file_bytes)
     corpus = Path(settings.corpus_dir).resolve()
     corpus.mkdir(parents=True, exist_ok=True)
-    target = corpus / base
-    if target.resolve().parent != corpus or target.is_symlink():
+    return _move_in(src, corpus, free_name(corpus, base), copy=True)
+
+
+def _move_in(src: Path, folder: Path, base: str, *, copy: bool) -> Path:
+    target = folder / base
+    if target.resolve().parent != folder or target.is_symlink():
         raise UploadError(f"{base!r}: would be written outside the corpus folder")
     # Write beside the target under a dot-name (ingest skips dotfiles), then rename atomically:
     # a reindex running meanwhile never reads a half-written file.
-    part = corpus / f".{base}.part"
+    part = folder / f".{base}.part"
     try:
-        shutil.copyfile(src, part)
+        if copy:
+            shutil.copyfile(src, part)
+        else:
+            shutil.move(str(src), part)
         os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
-    log.info("saved upload %s (%d bytes)", target, target.stat().st_size)
+    log.info("saved %s (%d bytes)", target, target.stat().st_size)
+    return target
+
+
+def trash_dir(settings: Settings) -> Path:
+    """Where removed reports wait, restorable: `<store>/trash/`."""
+    return Path(settings.store_dir).resolve() / "trash"
+
+
+def _inside(folder: Path, name: str) -> Path:
+    target = (folder / str(name)).resolve()
+    if not str(name) or Path(str(name)).is_absolute() or folder not in target.parents:
+        raise UploadError(f"{name!r}: not a report in the corpus folder")
+    if not target.is_file():
+        raise UploadError(f"{name!r}: no such file")
     return target
 
 
 def remove_document(source: str, settings: Settings) -> Path:
-    """Delete the report `source` (a path relative to the corpus folder) from the corpus.
+    """Move the report `source` (a path relative to the corpus folder) to the trash.
 
-    The index forgets it at the next reindex. Refuses anything outside the corpus folder.
+    The index forgets it at the next reindex; `restore_document` brings it back. Refuses
+    anything outside the corpus folder. Returns the file's place in the trash.
     """
+    target = _inside(Path(settings.corpus_dir).resolve(), source)
+    trash = trash_dir(settings)
+    trash.mkdir(parents=True, exist_ok=True)
+    flat = str(source).replace("/", "__")  # one folder level: a sub-folder's path, flattened
+    # Replace an older trashed copy of the same name: the trash keeps the latest removal.
+    (trash / flat).unlink(missing_ok=True)
+    shutil.move(str(target), trash / flat)
+    log.info("removed %s (moved to %s)", target, trash / flat)
+    return trash / flat
+
+
+def trashed(settings: Settings) -> list[str]:
+    """File names in the trash, sorted."""
+    trash = trash_dir(settings)
+    return sorted(p.name for p in trash.iterdir() if p.is_file()) if trash.is_dir() else []
+
+
+def restore_document(name: str, settings: Settings) -> Path:
+    """Move `name` from the trash back into the corpus folder (beside a same-name report,
+    as `name-2.ext`); returns its path in the corpus."""
+    src = _inside(trash_dir(settings), name)
     corpus = Path(settings.corpus_dir).resolve()
-    target = (corpus / str(source)).resolve()
-    if corpus not in target.parents or not str(source) or Path(str(source)).is_absolute():
-        raise UploadError(f"{source!r}: not a report in the corpus folder")
-    if not target.is_file():
-        raise UploadError(f"{source!r}: no such file in the corpus folder")
-    target.unlink()
-    log.info("removed %s", target)
-    return target
+    return _move_in(src, corpus, free_name(corpus, src.name), copy=False)
 
 
 @dataclass
@@ -139,26 +190,84 @@ class Progress:
     running: bool = False
     done: int = 0
     total: int = 0
-    source: str = ""
+    source: str = ""  # the file being read or embedded now
+    chunks: int = 0  # chunks embedded so far in this run
+    started: float = 0.0
     runs: int = 0
     report: dict = field(default_factory=dict)
     error: str = ""
 
     def describe(self) -> str:
+        """One line while running; the run's summary, failures named, when done.
+
+        >>> Progress(running=True, done=1, total=3, source="a.pdf", chunks=40).describe()
+        'Reindexing: 1/3 files done, now a.pdf; 40 chunks embedded'
+        """
         if self.error:
             return f"Reindex failed: {self.error}"
         if self.running:
-            where = f" ({self.source})" if self.source else ""
-            return f"Reindexing: {self.done}/{self.total or '?'} files{where}"
+            files = f"{self.done}/{self.total} files done" if self.total else "checking files"
+            now = f", now {self.source}" if self.source else ""
+            secs = f" ({time.monotonic() - self.started:.0f} s)" if self.started else ""
+            return f"Reindexing: {files}{now}; {self.chunks} chunks embedded{secs}"
         if not self.runs:
             return "Index ready."
-        r = self.report
-        parts = [f"{k} {len(v) if isinstance(v, list | tuple) else v}"
-                 for k in ("added", "updated", "removed", "unchanged", "failed")
-                 if (v := r.get(k))]
-        secs = r.get("seconds")
-        took = f" in {secs:.1f} s" if isinstance(secs, int | float) else ""
-        return f"Reindexed{took}: {', '.join(parts) or 'no change'}."
+        return summary(self.report)
+
+
+def summary(report: dict) -> str:
+    """'Reindexed in 2.1 s: added 1, updated 0, removed 0, failed 1 (x.pdf: no text layer).'"""
+    failed = report.get("failed") or []
+    counts = ", ".join(f"{k} {len(v) if isinstance(v, list | tuple) else (v or 0)}"
+                       for k, v in (("added", report.get("added")),
+                                    ("updated", report.get("updated")),
+                                    ("removed", report.get("removed")), ("failed", failed)))
+    secs = report.get("seconds")
+    took = f" in {secs:.1f} s" if isinstance(secs, int | float) else ""
+    skipped = f", skipped {report['skipped']}" if report.get("skipped") else ""
+    lines = [f"Reindexed{took}: {counts}{skipped}; "
+             f"{report.get('chunks_embedded', 0)} chunks embedded."]
+    lines += [f"Failed {f.get('path', '?')}: {f.get('error', '')}" for f in failed
+              if isinstance(f, dict)]
+    return "\n".join(lines)
+
+
+class _CountingEmbedder:
+    """The ingest embedder, counting the chunks it embeds (for the progress line)."""
+
+    def __init__(self, progress: Progress, inner=None):
+        self._progress, self._inner = progress, inner
+
+    def _get(self):
+        if self._inner is None:
+            from assistant.embeddings import get_embedder
+
+            self._inner = get_embedder()
+        return self._inner
+
+    def encode_with_units(self, texts, *args, **kwargs):
+        out = self._get().encode_with_units(texts, *args, **kwargs)
+        self._progress.chunks += len(texts)
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._get(), name)
+
+
+def pending_files(settings: Settings) -> list[str]:
+    """The corpus files a reindex will read (new or changed by size/mtime), in ingest's order:
+    the progress line's total and 'now' file before ingest reports the first one done."""
+    try:
+        from assistant.store import Store
+        from ingest.pipeline import _same_stat, walk_corpus
+        from ingest.pipeline import supported_extensions as exts
+
+        records = Store(settings).doc_records()
+        walk = walk_corpus(Path(settings.corpus_dir), extensions=exts())
+        return [f.source for f in walk.files if not _same_stat(records.get(f.source), f)]
+    except Exception:  # noqa: BLE001 - progress detail only; the run itself reports errors
+        log.debug("could not list pending files", exc_info=True)
+        return []
 
 
 class Reindexer:
@@ -210,12 +319,17 @@ class Reindexer:
     def _run_once(self) -> None:
         p = self.progress
         p.running, p.done, p.total, p.source, p.error = True, 0, 0, "", ""
+        p.chunks, p.started = 0, time.monotonic()
+        todo = pending_files(self.settings)
+        p.total, p.source = len(todo), (todo[0] if todo else "")
 
         def on_progress(done: int, total: int, source: str = "") -> None:
-            p.done, p.total, p.source = done, total, str(source or "")
+            p.done, p.total = done, max(total, p.total)
+            p.source = todo[done] if done < len(todo) else ""
 
         try:
-            report = self._ingest()(self.settings, on_progress=on_progress, progress=False)
+            report = self._ingest()(self.settings, on_progress=on_progress, progress=False,
+                                    embedder=_CountingEmbedder(p))
             p.report = report.to_dict() if hasattr(report, "to_dict") else dict(report or {})
             if self._after is not None:
                 self._after(self.settings)

@@ -13,9 +13,12 @@ would act on become numeric entities, so a report holding `<script>`, `<img oner
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from assistant import Answer, Citation, Filters
+
+from .names import place
+from .plain import plain_answer
 
 MARKER = re.compile(r"\[(\d+)\]")
 # One pass: HTML's five plus the characters Markdown, GFM or KaTeX would act on, as entities
@@ -46,8 +49,10 @@ def _clip(start: int, end: int, length: int) -> tuple[int, int]:
     return start, max(start, min(end, length))
 
 
-def highlight(text: str, start: int, end: int, *, tag: str = "mark", lines: bool = False) -> str:
-    """`text` escaped, with `text[start:end]` wrapped in <tag> (span clipped to the text).
+def highlight(text: str, start: int, end: int, *, tag: str = "mark", lines: bool = False,
+              inner: tuple[int, int] | None = None) -> str:
+    """`text` escaped, with `text[start:end]` wrapped in <tag> (span clipped to the text) and,
+    inside it, `text[inner[0]:inner[1]]` (the phrase that answers) in <strong class="answer-phrase">.
 
     >>> highlight("a <b> c", 2, 5)
     'a <mark>&lt;b&gt;</mark> c'
@@ -56,7 +61,21 @@ def highlight(text: str, start: int, end: int, *, tag: str = "mark", lines: bool
     start, end = _clip(start, end, len(text))
     if start == end:
         return e(text)
-    return f"{e(text[:start])}<{tag}>{e(text[start:end])}</{tag}>{e(text[end:])}"
+    body = e(text[start:end])
+    if inner is not None:
+        a, b = _clip(inner[0], inner[1], len(text))
+        a, b = max(a, start), min(b, end)
+        if b > a:
+            body = (f"{e(text[start:a])}<strong class=\"answer-phrase\">{e(text[a:b])}</strong>"
+                    f"{e(text[b:end])}")
+    return f"{e(text[:start])}<{tag}>{body}</{tag}>{e(text[end:])}"
+
+
+def answer_span(c: Citation, offset: int) -> tuple[int, int] | None:
+    """The answering phrase's span relative to a text starting at document offset `offset`."""
+    if c.answer_end > c.answer_start:
+        return c.answer_start - offset, c.answer_end - offset
+    return None
 
 
 def quote_span(c: Citation) -> tuple[int, int]:
@@ -81,7 +100,7 @@ def render_markers(text: str, n_citations: int) -> str:
         if not 1 <= n <= n_citations:
             continue  # an out-of-range marker stays plain (escaped) text
         out.append(esc_lines(text[pos : m.start()]))
-        out.append(f'<sup class="cite" data-cite="{n}">&#91;{n}&#93;</sup>')
+        out.append(f'<sup class="cite cite-to-{n}">&#91;{n}&#93;</sup>')
         pos = m.end()
     out.append(esc_lines(text[pos:]))
     return "".join(out)
@@ -94,27 +113,46 @@ def searched_text(answer: Answer, filters: Filters | None = None) -> str:
     return (filters or Filters()).describe()
 
 
-def render_answer(answer: Answer, filters: Filters | None = None) -> str:
-    """The assistant's chat message. A refusal has its own look and says what was searched."""
+def render_answer(answer: Answer, filters: Filters | None = None, *, filter_text: str = "",
+                  hint: str = "") -> str:
+    """The assistant's chat message: the answer with [n] markers (or the refusal and its
+    reason), the sources in one line each (clickable), the filter that was active, and the
+    plain text the copy button and screen readers use (hidden)."""
+    searched = filter_text or searched_text(answer, filters)
+    extra = f'<div class="hint">{esc(hint)}</div>' if hint else ""
     if not answer.answered:
-        return (
-            '<div class="refusal"><strong>Not in the documents</strong><br>'
-            f"{esc_lines(answer.text)}<br>"
-            f'<span class="searched">Searched: {esc(searched_text(answer, filters))}</span></div>'
-        )
-    body = render_markers(answer.text, len(answer.citations))
-    notes = "".join(f'<br><span class="note">{esc(n)}</span>' for n in answer.notes)
-    return f'<div class="answer">{body}{notes}</div>'
+        reason = (f'<div class="reason">Why: {esc(answer.reason)}</div>'
+                  if answer.reason else "")
+        head = ('<div class="refusal"><strong>Not in the documents</strong><br>'
+                f"{esc_lines(answer.text)}{reason}")
+        items, kind = answer.pointers, "pointer"
+    else:
+        body = render_markers(answer.text, len(answer.citations))
+        notes = "".join(f'<br><span class="note">{esc(n)}</span>' for n in answer.notes)
+        head = f'<div class="answer">{body}{notes}'
+        items, kind = answer.citations, "source"
+    def mark(c: Citation) -> str:
+        return f"&#91;{c.index}&#93;" if kind == "source" else "&#8226;"
+
+    links = "".join(
+        f'<li class="cite-link cite-to-{c.index}">{mark(c)} {esc(text)}</li>'
+        for c, text in zip(items, item_labels(items), strict=True))
+    label = "Sources" if kind == "source" else "Closest passages, not answers"
+    listed = (f'<div class="msg-sources"><span class="msg-sources-head">{label} '
+              f'(click one to open it):</span><ul>{links}</ul></div>') if links else ""
+    copy = esc(plain_answer(answer, searched))
+    return (f'{head}{extra}{listed}<div class="searched">Searched: {esc(searched)}</div>'
+            f'<div class="copy-text">{copy}</div></div>')
 
 
 def render_user(question: str) -> str:
     """The user's chat message, escaped like everything else."""
-    return f'<div class="question">{esc_lines(question)}</div>'
+    return f'<div class="question">{esc_lines(question)}<div class="copy-text">{esc(question)}</div></div>'
 
 
 def citation_meta(c: Citation) -> str:
     """'process · date · p. N · file' with the parts the citation has, escaped."""
-    parts = [c.process, c.date, f"p. {c.page}" if c.page else "", c.source]
+    parts = [c.process, c.date, place(c), c.source]
     return " · ".join(esc(p) for p in parts if p)
 
 
@@ -122,12 +160,14 @@ def render_citation(c: Citation, *, kind: str = "source") -> str:
     """One card: [n], title, process, date, page, and the passage with the quote in <mark>."""
     a, b = quote_span(c)
     label = f"&#91;{c.index}&#93;" if kind == "source" else "&#8226;"
+    inner = answer_span(c, c.passage_start)
     return (
-        f'<div class="{kind}" id="{kind}-{c.index}" data-index="{c.index}">'
+        f'<div class="{kind} cite-to-{c.index}" id="{kind}-{c.index}">'
         f'<div class="source-head"><span class="cite-n">{label}</span> '
         f'<strong class="source-title">{esc(c.title or c.source)}</strong></div>'
         f'<div class="source-meta">{citation_meta(c)}</div>'
-        f'<blockquote class="passage">{highlight(c.passage, a, b, lines=True)}</blockquote></div>'
+        f'<blockquote class="passage">{highlight(c.passage, a, b, lines=True, inner=inner)}'
+        "</blockquote></div>"
     )
 
 
@@ -152,7 +192,27 @@ def source_choices(answer: Answer | None) -> list[tuple[str, int]]:
     if answer is None:
         return []
     items = answer.citations if answer.answered else answer.pointers
-    return [(f"[{c.index}] {c.title or c.source}", c.index) for c in items]
+    return [(f"[{c.index}] {text}", c.index)
+            for c, text in zip(items, item_labels(items), strict=True)]
+
+
+def item_labels(items: Iterable[Citation]) -> list[str]:
+    """'Title · section, p. N' per citation; where two would read the same (one report, one
+    section, no page), each gets the first words of its quote (or passage) too, so they can be
+    told apart.
+
+    >>> item_labels([c1, c2])   # both "32nd SOM · Report"
+    ['32nd SOM · Report · “Two years of virtual…”', '32nd SOM · Report · “The Chair presented…”']
+    """
+    items = list(items)
+    base = [" · ".join(p for p in (c.title or c.source, place(c)) if p) for c in items]
+    out = []
+    for c, label in zip(items, base, strict=True):
+        words = (c.quote.strip() or c.passage).split()  # a pointer may have no quote
+        if base.count(label) > 1 and words:
+            label += f" · “{' '.join(words[:5])}{'…' if len(words) > 5 else ''}”"
+        out.append(label)
+    return out
 
 
 def render_document(text: str, citation: Citation | None = None, *, title: str = "") -> str:
@@ -167,94 +227,9 @@ def render_document(text: str, citation: Citation | None = None, *, title: str =
         ps, pe = (found, found + len(citation.passage)) if found >= 0 else (0, 0)
     ps, pe = _clip(ps, pe, len(text))
     qa, qb = quote_span(citation)
-    inner = highlight(text[ps:pe], qa, qb)
+    inner = highlight(text[ps:pe], qa, qb, inner=answer_span(citation, ps))
     body = (
         f'{esc(text[:ps])}<span class="passage-open" id="{PASSAGE_ID}">{inner}</span>'
         f"{esc(text[pe:])}"
     )
     return f'<div class="document">{head}<div class="doc-text">{body}</div></div>'
-
-
-def render_library(records: Mapping[str, Mapping]) -> str:
-    """The documents tab's table: title, process, date, chunks, file, status."""
-    if not records:
-        return '<div class="library empty">No documents indexed yet.</div>'
-    rows = []
-    for source in sorted(records):
-        m = records[source]
-        rows.append(
-            "<tr>"
-            f"<td>{esc(m.get('title') or source)}</td><td>{esc(m.get('process', ''))}</td>"
-            f"<td>{esc(m.get('date', ''))}</td><td>{esc(m.get('n_chunks', 0))}</td>"
-            f"<td><code>{esc(source)}</code></td><td>{esc(m.get('status', ''))}</td>"
-            "</tr>"
-        )
-    return (
-        '<table class="library"><thead><tr><th>Title</th><th>Process</th><th>Date</th>'
-        "<th>Chunks</th><th>File</th><th>Status</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def process_choices(records: Mapping[str, Mapping]) -> list[str]:
-    """The distinct processes of the indexed documents, sorted."""
-    return sorted({str(m.get("process")) for m in records.values() if m.get("process")})
-
-
-def example_questions(records: Mapping[str, Mapping], limit: int = 4) -> list[str]:
-    """Questions drawn from the indexed documents' own titles, meeting types and places.
-
-    >>> example_questions({"a.txt": {"meeting_type": "Senior Officials Meeting",
-    ...     "process": "Budapest Process", "year": 2022, "location": "Istanbul, Türkiye"}})[0]
-    'How many participants attended the 2022 Budapest Process Senior Officials Meeting?'
-    """
-    out: list[str] = []
-    for source in sorted(records):
-        m = records[source]
-        meeting, process = m.get("meeting_type") or "", m.get("process") or ""
-        year = m.get("year") or ""
-        if meeting and meeting.lower() != "newsletter":
-            name = " ".join(str(p) for p in (year, process, meeting) if p)
-            out.append(f"How many participants attended the {name}?")
-            out.append(f"Who opened the {name}?")
-        elif process:
-            out.append(f"What is the {process}?")
-        where = m.get("location") or ""
-        if where and where.lower() != "online" and process:
-            out.append(f"What did the {process} meeting in {where.split(',')[0]} decide?")
-    seen: dict[str, None] = dict.fromkeys(out)  # ordered de-duplication
-    return _round_robin(list(seen), limit)
-
-
-def _round_robin(items: Iterable[str], limit: int) -> list[str]:
-    # Prefer variety: one question per kind first ("How many", "Who", "What is", ...).
-    items = list(items)
-    kinds: dict[str, list[str]] = {}
-    for q in items:
-        kinds.setdefault(" ".join(q.split()[:2]), []).append(q)
-    out: list[str] = []
-    while len(out) < limit and any(kinds.values()):
-        for bucket in kinds.values():
-            if bucket and len(out) < limit:
-                out.append(bucket.pop(0))
-    return out
-
-
-CSS = """
-.answer .cite, .sources .cite-n { color: var(--color-accent); font-weight: 600; }
-.refusal { border-left: 4px solid #d97706; background: rgba(217,119,6,.08); padding: .5em .75em; }
-.refusal .searched { font-size: .85em; opacity: .8; }
-.note { font-size: .85em; opacity: .75; }
-.sources .source, .sources .pointer { border: 1px solid var(--border-color-primary);
-  border-radius: 6px; padding: .5em .75em; margin-bottom: .6em; }
-.sources .pointer { border-style: dashed; opacity: .85; }
-.source-meta { font-size: .85em; opacity: .75; }
-.passage { white-space: pre-wrap; margin: .4em 0 0; font-size: .92em; }
-.passage mark, .document mark { background: #fde047; color: #111; }
-.document { max-height: 520px; overflow-y: auto; border: 1px solid var(--border-color-primary);
-  border-radius: 6px; padding: .75em; }
-.doc-title { font-weight: 600; margin-bottom: .5em; }
-.doc-text { white-space: pre-wrap; font-size: .92em; }
-.passage-open { background: rgba(96,165,250,.25); outline: 2px solid rgba(96,165,250,.6); }
-table.library { width: 100%; font-size: .9em; }
-"""
