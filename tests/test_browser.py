@@ -185,7 +185,6 @@ def upload(page, paths) -> str:
 # ------------------------------------------------------------------ p1: conversation
 
 
-@pytest.mark.xfail(strict=False, reason="answerer follow-up fix on main")
 def test_p1_second_unrelated_question_answers_as_if_asked_alone(page):
     alone = ask(page, BELARUS_Q)
     clear(page)
@@ -194,7 +193,6 @@ def test_p1_second_unrelated_question_answers_as_if_asked_alone(page):
     assert second == alone and "Belarus" in second
 
 
-@pytest.mark.xfail(strict=False, reason="answerer follow-up fix on main")
 def test_p1_follow_up_uses_the_conversation(page):
     assert "Ünlü" in ask(page, ISTANBUL_Q)
     assert "Istanbul" in ask(page, "Where was it held?")
