@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run ingest test test-fast lint bench bench-large bench-hostile eval clean
+.PHONY: setup run ingest test test-fast lint bench bench-large bench-hostile eval fit clean
 
 setup: $(STAMP)
 
@@ -49,8 +49,16 @@ bench-large: setup
 bench-hostile: setup
 	$(BIN)/python -m bench.hostile
 
+# Real reports the answerer was not fitted on (cross-validated by document), then the seed sets.
+REALDEV ?= ../shared/realdev
 eval: setup
-	$(BIN)/dialogue-assistant eval
+	@if [ -d $(REALDEV) ]; then $(BIN)/dialogue-assistant eval $(REALDEV) --folds --baseline; \
+	  else echo "no $(REALDEV): skipping the realdev evaluation" >&2; fi
+	$(BIN)/dialogue-assistant eval --baseline
+
+# Refit the answerer's scorer (assistant/scorer.json) on the development set's folds.
+fit: setup
+	$(BIN)/python -m bench.fit_answerer $(REALDEV) --also tests/eval/qa.jsonl --also tests/eval/dev.jsonl
 
 clean:
 	rm -rf $(VENV) .store
