@@ -155,3 +155,30 @@ def test_cancel_commits_what_was_done_and_the_next_run_completes(tmp_path, corpu
     clean = Settings(corpus_dir=corpus, store_dir=tmp_path / "clean")
     run_ingest(clean, embedder=embedder, progress=False)
     assert state(Store(settings)) == state(Store(clean))
+
+
+def test_ui_reindex_says_another_ingest_is_running_then_runs(tmp_path, corpus):
+    """The documents tab's reindex, while another writer holds the store, says so (naming the
+    holder) instead of queueing silently, and runs once the store is free."""
+    from ui.library import Reindexer
+
+    settings = Settings(corpus_dir=corpus, store_dir=tmp_path / "store", collection="uiwait")
+    released = threading.Event()
+    ran = []
+
+    def ingest_fn(s, **kw):  # stands in for run_ingest, which would wait on the lock itself
+        released.wait(30)
+        ran.append(s)
+        return {}
+
+    reindexer = Reindexer(settings, ingest_fn=ingest_fn)
+    with WriterLock(settings, Store(settings)):
+        reindexer.request()
+        deadline = time.monotonic() + 30
+        while not reindexer.progress.waiting and time.monotonic() < deadline:
+            time.sleep(0.05)
+        shown = reindexer.progress.describe()
+        assert shown.startswith("Waiting: another ingest is running"), shown
+    released.set()
+    assert reindexer.wait(30) and ran == [settings]
+    assert not reindexer.progress.describe().startswith("Waiting")

@@ -196,6 +196,7 @@ class Progress:
     runs: int = 0
     report: dict = field(default_factory=dict)
     error: str = ""
+    waiting: str = ""  # another writer holds the store: who, as ingest's lock describes it
 
     def describe(self) -> str:
         """One line while running; the run's summary, failures named, when done.
@@ -205,6 +206,8 @@ class Progress:
         """
         if self.error:
             return f"Reindex failed: {self.error}"
+        if self.running and self.waiting:
+            return f"Waiting: {self.waiting}; this reindex starts when it ends."
         if self.running:
             files = f"{self.done}/{self.total} files done" if self.total else "checking files"
             now = f", now {self.source}" if self.source else ""
@@ -296,6 +299,14 @@ class Reindexer:
             self._ingest_fn = run_ingest
         return self._ingest_fn
 
+    def _holder(self) -> str | None:
+        from ingest.lock import ingest_running
+
+        try:
+            return ingest_running(self.settings)
+        except Exception:  # noqa: BLE001 - the message is a courtesy; the run itself waits
+            return None
+
     def request(self) -> None:
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
@@ -319,17 +330,21 @@ class Reindexer:
     def _run_once(self) -> None:
         p = self.progress
         p.running, p.done, p.total, p.source, p.error = True, 0, 0, "", ""
+        # Another writer (a CLI ingest, another server) holds the store: say so, then wait.
+        p.waiting = self._holder() or ""
         p.chunks, p.started = 0, time.monotonic()
         todo = pending_files(self.settings)
         p.total, p.source = len(todo), (todo[0] if todo else "")
 
         def on_progress(done: int, total: int, source: str = "") -> None:
+            p.waiting = ""
             p.done, p.total = done, max(total, p.total)
             p.source = todo[done] if done < len(todo) else ""
 
         try:
             report = self._ingest()(self.settings, on_progress=on_progress, progress=False,
                                     embedder=_CountingEmbedder(p))
+            p.waiting = ""
             p.report = report.to_dict() if hasattr(report, "to_dict") else dict(report or {})
             if self._after is not None:
                 self._after(self.settings)
