@@ -129,7 +129,9 @@ def test_chat_renders_markers_sources_and_follow_up_history(app):
     reply = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) \
         else chat[-1]["content"]
     assert '<sup class="cite cite-to-1">' in reply and 'class="answer"' in reply
-    assert 'class="source cite-to-1"' in sources and "<mark>" in sources and "64 participants" in sources
+    assert 'class="source cite-to-1"' in sources and "<mark>" in sources and " participants" in sources
+    # The phrase that answers (the number) is marked inside the highlighted quote.
+    assert '<strong class="answer-phrase">64</strong> participants' in sources
     assert "Budapest Process" in sources and "2022&#45;12&#45;01" in sources
     assert msg == ""
     first = app["recorder"].calls[-1]
