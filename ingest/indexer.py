@@ -50,7 +50,7 @@ WRITE_BATCH = 500  # records per metadata update / delete call
 # batched by tokens by the encoder, before their groups are committed (bounds memory; past a
 # few thousand chunks, sorting a bigger pool saves no more padding).
 WINDOW_CHUNKS = 4096
-UPSERT_BATCH = 256  # embedded chunks per store upsert
+UPSERT_BATCH = 256  # most embedded chunks per store upsert
 
 
 @dataclass
@@ -241,7 +241,9 @@ class Indexer:
         try:
             # (2) embed and write only the chunks the store does not hold yet. (Overlapping a
             # batch's write with the next batch's embedding was measured slower on 2 cores.)
-            for part in batched(todo, UPSERT_BATCH):
+            # One upsert per `embed_batch` chunks (ASSISTANT_EMBED_BATCH): a kill loses at most
+            # that much embedding work, and the crash tests can stop between any two writes.
+            for part in batched(todo, min(UPSERT_BATCH, self.batch)):
                 self.store.chunks.upsert(**self._embed(part))
                 written.extend(p.ids[k] for p, k in part)
                 log.debug("embedded %d/%d chunks", len(written), len(todo))
