@@ -21,6 +21,7 @@ retries its files one by one, so only the broken file fails and its old chunks s
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,9 +77,11 @@ class Indexer:
     `on_done(source)` is called once per file whose outcome is final."""
 
     def __init__(self, settings: Settings, store: Store, embedder, report: IngestReport,
-                 on_done: Callable[[str], None] = lambda source: None):
+                 on_done: Callable[[str], None] = lambda source: None,
+                 cancel: threading.Event | None = None):
         self.settings = settings
         self.store = store
+        self.cancel = cancel  # set: commit no further group; the rest stays as it was
         self._embedder = embedder
         self.report = report
         self.on_done = on_done
@@ -187,14 +190,26 @@ class Indexer:
         try:
             group: list[Prepared] = []
             for p in window:
+                if self._cancelled(window, group):
+                    return
                 group.append(p)
                 if sum(len(q.ids) for q in group) >= GROUP_CHUNKS or len(group) >= GROUP_FILES:
                     self._flush_group(group)
                     group = []
-            if group:
+            if group and not self._cancelled(window, group):
                 self._flush_group(group)
         finally:
             self._vectors.clear()
+
+    def _cancelled(self, window: list[Prepared], group: list[Prepared]) -> bool:
+        """Whether a cancel came: the groups committed so far stay, the others are not touched
+        (their files keep their previous state and are redone by the next run)."""
+        if self.cancel is None or not self.cancel.is_set():
+            return False
+        if not self.report.cancelled:
+            log.warning("ingest cancelled: the files not yet committed are left as they were")
+        self.report.cancelled = True
+        return True
 
     def _flush_group(self, group: list[Prepared]) -> None:
         try:
