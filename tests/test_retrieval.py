@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering import resources, search
-from assistant.retrieval import chroma_where, is_follow_up, plan_query
+from assistant.retrieval import chroma_where, plan_query
 from assistant.textnorm import fold, tokens
 from assistant.types import Filters
 
@@ -130,18 +130,6 @@ def test_self_contained_question_ignores_the_history():
     assert plan.dense_text == plan.question
     assert tokens("Unlu")[0] not in plan.keywords and tokens("opened")[0] not in plan.keywords
     assert tokens("Prague")[0] in plan.keywords
-
-
-@pytest.mark.parametrize(("question", "follow"), [
-    ("What is his position?", True),
-    ("And the Prague Process?", True),
-    ("Why?", True),
-    ("Which organisation does she work for?", True),
-    ("Who opened the 2022 meeting in Istanbul?", False),
-    ("What does COLEP stand for?", False),
-])
-def test_is_follow_up(question, follow):
-    assert is_follow_up(question) is follow
 
 
 def test_follow_up_retrieves_the_passage_the_conversation_is_about(seed_settings):
