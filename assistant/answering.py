@@ -19,8 +19,9 @@ import numpy as np
 
 from .answer_types import answer_span, unit_entities
 from .candidates import Unit
+from .citations import citation, pointer
 from .extractive import Choice, choose, rerank
-from .index import ChunkIndex, ChunkRow
+from .index import ChunkIndex
 from .retrieval import HybridSearcher, QueryPlan, plan_query, readings
 from .scoring import Scorer
 from .settings import Settings
@@ -105,29 +106,6 @@ def refresh(settings: Settings | None = None) -> None:
         res.index.sync()
 
 
-def citation(n: int, row: ChunkRow, start: int, end: int, score: float,
-             answer: tuple[int, int] | None = None) -> Citation:
-    """Citation `n` of a passage, quoting its text at document offsets [start, end)
-    (start == end: a pointer to the passage, no quote); `answer` marks the phrase inside the
-    quote that answers (document offsets)."""
-    m = row.meta
-    page = int(m.get("page", -1))
-    return Citation(
-        index=n, source=row.source, title=m.get("title", "") or row.source,
-        page=page if page > 0 else None, passage=row.text,
-        quote=row.text[start - row.start : end - row.start], start=start, end=end,
-        score=round(float(score), 4), passage_start=row.start,
-        passage_end=row.start + len(row.text), process=m.get("process", ""),
-        date=m.get("date", ""), location=m.get("location", ""), section=m.get("section", ""),
-        chunk_id=row.id, answer_start=answer[0] if answer else 0,
-        answer_end=answer[1] if answer else 0,
-    )
-
-
-def _pointer(n: int, row: ChunkRow, score: float) -> Citation:
-    return citation(n, row, row.start, row.start, score)
-
-
 def compose(question: str, choice: Choice, index: ChunkIndex) -> tuple[str, tuple[Citation, ...]]:
     """The answer text: the chosen units verbatim, each group followed by its [n] marker."""
     groups: dict[int, list[Unit]] = {}
@@ -171,7 +149,7 @@ def search(question: str, *, k: int = 5, history: History = (), filters: Filters
     qvec = res.embedder.encode([plan.dense_text])[0]
     hits = res.searcher.search(plan, k=0, filters=filt, query_vec=qvec)
     hits = rerank(plan, hits, res.index, unit_query_vector(plan, qvec, res.embedder))
-    return tuple(_pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits[:k], start=1))
+    return tuple(pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits[:k], start=1))
 
 
 def answer(question: str, *, history: History = (), filters: Filters | dict | None = None,
@@ -242,7 +220,7 @@ def _extractive_answer(question: str, plan: QueryPlan, choice: Choice, hits, res
     if choice.answered:
         text, citations = compose(question, choice, res.index)
         return Answer(question, text, True, citations, searched=searched)
-    pointers = tuple(_pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits[:3], start=1))
+    pointers = tuple(pointer(i, res.index.rows[h.row], h.score) for i, h in enumerate(hits[:3], start=1))
     notes = (choice.reason,) if choice.reason else ()
     return Answer(question, REFUSAL, False, (), pointers, notes=notes, searched=searched,
                   reason=choice.reason)

@@ -16,6 +16,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from .index import ChunkRow
+from .types import Citation
+
 # One marker: [n], [n, m], [n-m]; numbers of at most 3 digits so "[2022]" is never a citation.
 _NUM = r"\d{1,3}"
 _ITEM = rf"{_NUM}(?:[ \t]*[-–][ \t]*{_NUM})?"
@@ -181,3 +184,27 @@ def _is_abbreviation(line: str, dot: int) -> bool:
 def _next_is_lowercase(line: str, end: int) -> bool:
     rest = line[end:].lstrip()
     return bool(rest) and rest[0].islower()
+
+
+def citation(n: int, row: ChunkRow, start: int, end: int, score: float,
+             answer: tuple[int, int] | None = None) -> Citation:
+    """Citation `n` of a passage, quoting its text at document offsets [start, end)
+    (start == end: a pointer to the passage, no quote); `answer` marks the phrase inside the
+    quote that answers (document offsets)."""
+    m = row.meta
+    page = int(m.get("page", -1))
+    return Citation(
+        index=n, source=row.source, title=m.get("title", "") or row.source,
+        page=page if page > 0 else None, passage=row.text,
+        quote=row.text[start - row.start : end - row.start], start=start, end=end,
+        score=round(float(score), 4), passage_start=row.start,
+        passage_end=row.start + len(row.text), process=m.get("process", ""),
+        date=m.get("date", ""), location=m.get("location", ""), section=m.get("section", ""),
+        chunk_id=row.id, answer_start=answer[0] if answer else 0,
+        answer_end=answer[1] if answer else 0,
+    )
+
+
+def pointer(n: int, row: ChunkRow, score: float) -> Citation:
+    """Citation `n` pointing at a passage without quoting it (a refusal's closest passages)."""
+    return citation(n, row, row.start, row.start, score)

@@ -127,12 +127,3 @@ def get_embedder() -> Embedder:
     """The process-wide embedder, loaded on first use."""
     with _lock:
         return _cached()
-
-
-def __getattr__(name: str):
-    # The LangChain adapter lives in assistant.lc, so importing this module stays light.
-    if name == "MiniLMEmbeddings":
-        from .lc import MiniLMEmbeddings
-
-        return MiniLMEmbeddings
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

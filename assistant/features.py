@@ -28,7 +28,7 @@ from .index import MONTHS, ChunkIndex, ChunkRow, acronyms, header_text
 from .nlp import question_verbs
 from .qtype import cue
 from .retrieval import Hit, QueryPlan
-from .terms import _coverage, _covered, question_terms, strict_terms
+from .terms import GENERIC, QUESTION_WORDS, TYPE_WORDS, _coverage, _covered, strict_terms
 from .textnorm import STOPWORDS, fold, tokens, words
 
 WINDOW = 28               # words per window when scoring long units
@@ -39,6 +39,21 @@ KINDS = ("count", "date", "place", "person", "list", "expansion", "definition")
 
 RELATIVE = ("dense", "coverage", "context", "exact", "ent_near", "cue", "phrase", "doc", "local",
             "verb", "strict_unit")
+
+
+def question_terms(plan: QueryPlan, index: ChunkIndex, kind: str = "other") -> dict[str, float]:
+    """The question's content tokens weighted by IDF (generic words weigh little)."""
+    out: dict[str, float] = {}
+    skip = TYPE_WORDS.get(kind, frozenset())
+    for w in words(plan.question):
+        if w in STOPWORDS or w in QUESTION_WORDS:
+            continue
+        t = tokens(w)[0]
+        if t in skip:
+            continue
+        idf = index.bm25.idf(t)
+        out[t] = idf * (0.2 if t in GENERIC else 1.0)
+    return out
 
 
 def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.ndarray,

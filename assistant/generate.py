@@ -42,8 +42,7 @@ def _best_unit(row: ChunkRow, claim: str) -> tuple[int, int]:
 
 
 def to_answer(question: str, checked: CheckedAnswer, hits, index, searched: str) -> Answer:
-    from .answering import citation
-    from .citations import split_sentences_with_markers
+    from .citations import citation, split_sentences_with_markers
 
     claims: dict[int, list[str]] = {}
     for sentence, numbers in split_sentences_with_markers(checked.text):

@@ -320,10 +320,3 @@ class ChunkIndex:
 
     def __len__(self) -> int:
         return len(self.rows)
-
-
-def refresh(store: Store) -> None:
-    """After an ingest: bring this process's loaded keyword index for `store` up to date."""
-    from .answering import refresh as _refresh
-
-    _refresh(store.settings)

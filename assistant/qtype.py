@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .index import acronyms
+from .terms import ALIASES, count_noun
 from .textnorm import fold, stem
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -49,25 +51,6 @@ def kind_of(question: str) -> str:
     return "other"
 
 
-_IRREGULAR = frozenset("held met took gave made came went led were was had did said sent".split())
-
-
-def count_noun(question: str) -> str | None:
-    """The noun a "how many" question counts: "How many senior officials ..." -> "official"."""
-    m = re.search(r"\bhow (?:many|much)\s+(\w+)(?:\s+(\w+))?|\bnumber of\s+(\w+)(?:\s+(\w+))?", fold(question))
-    if not m:
-        return None
-    first, second = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    from .textnorm import STOPWORDS
-
-    # "meetings held" / "staff does" / "people attended" -> the first word;
-    # "senior officials attended" -> the second (the first was an adjective).
-    if (not first.endswith("s") and second and second not in STOPWORDS
-            and not second.endswith(("ed", "ing")) and second not in _IRREGULAR):
-        return stem(second)
-    return stem(first)
-
-
 def cue(kind: str, text: str, question: str = "") -> float:
     """0..1: how much `text` looks like the kind of answer the question wants."""
     if kind == "count":
@@ -79,8 +62,6 @@ def cue(kind: str, text: str, question: str = "") -> float:
         if not nums:
             return 0.0
         if noun:
-            from .terms import ALIASES
-
             wanted = {noun, *ALIASES.get(noun, ())}
             folded = fold(body)
             for m in nums:
@@ -112,8 +93,6 @@ def cue(kind: str, text: str, question: str = "") -> float:
             return 1.0
         return 0.7 if " | " in text and _PROPER.search(text.split(" | ")[-1]) else 0.0
     if kind == "expansion":
-        from .index import acronyms
-
         for a in re.findall(r"\b[A-Z]{2,}\b", question):
             if re.search(rf"\(\s*{re.escape(a)}\s*\)", text) or re.search(rf"\b{re.escape(a)}\b\s*\(", text):
                 return 1.0

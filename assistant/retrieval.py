@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from .index import ChunkIndex
+from .qtype import normalise_dates, normalise_phrases
 from .store import Store
+from .terms import strict_terms
 from .textnorm import STOPWORDS, tokens, words
 from .types import Filters
 
@@ -77,8 +79,6 @@ def readings(question: str, history: Sequence[tuple[str, str]]) -> tuple[bool, .
     was the ceremony held?"). One that points back but also names its own subject ("According
     to Tusk, when ... there?") is read both ways, so an unrelated earlier turn cannot capture a
     question that answers fine on its own."""
-    from .terms import strict_terms
-
     if not history:
         return (False,)
     own = strict_terms(question)
@@ -90,8 +90,6 @@ def readings(question: str, history: Sequence[tuple[str, str]]) -> tuple[bool, .
 def plan_query(question: str, history: Sequence[tuple[str, str]] = (),
                follow_up: bool | None = None) -> QueryPlan:
     """Turn a question (and the conversation) into what the retrievers search for."""
-    from .qtype import normalise_dates, normalise_phrases
-
     question = normalise_phrases(normalise_dates(question))
     kw: dict[str, float] = {}
     for t in tokens(question):
@@ -149,8 +147,6 @@ class HybridSearcher:
                    history: Sequence[tuple[str, str]] = ()) -> QueryPlan:
         """For a follow-up: note the document the earlier turn was about (the best keyword
         match of the earlier question, its names weighted up, and answer)."""
-        from .terms import strict_terms
-
         if not plan.follow_up or plan.prior:
             return plan
 
@@ -194,13 +190,3 @@ class HybridSearcher:
             h.score += 1.0 / (RRF_K + rank + 1)
             h.keyword, h.keyword_rank = score, rank
         return sorted(hits.values(), key=lambda h: -h.score)
-
-
-def __getattr__(name: str):
-    # The LangChain retriever lives in assistant.lc so that importing this module (on every
-    # question's path) does not import LangChain.
-    if name == "HybridRetriever":
-        from .lc import HybridRetriever
-
-        return HybridRetriever
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -75,6 +75,7 @@ def _weights(path: str) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+@cache  # the question path asks for it on every answer: parse the file once
 def load_scorer(fold: int | None = None, path: Path = WEIGHTS_FILE) -> Scorer | None:
     """The shipped scorer (fitted on all development folds), or the one fitted without `fold`.
     None when no weights file exists (the answerer then uses its hand-set weights)."""

@@ -8,13 +8,8 @@ paraphrases count as the same word ("Turkish" ~ "Türkiye", "purpose" ~ "objecti
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from .textnorm import STOPWORDS, fold, stem, tokens, words
-
-if TYPE_CHECKING:
-    from .index import ChunkIndex
-    from .retrieval import QueryPlan
+from .textnorm import STOPWORDS, fold, stem, tokens
 
 QUESTION_WORDS = frozenset("who whom what when where which why how many much does did do is are was "
                            "were the a an of in on at for to by".split())
@@ -55,25 +50,25 @@ TYPE_WORDS = {
 }
 
 
-def question_terms(plan: QueryPlan, index: ChunkIndex, kind: str = "other") -> dict[str, float]:
-    """The question's content tokens weighted by IDF (generic words weigh little)."""
-    out: dict[str, float] = {}
-    skip = TYPE_WORDS.get(kind, frozenset())
-    for w in words(plan.question):
-        if w in STOPWORDS or w in QUESTION_WORDS:
-            continue
-        t = tokens(w)[0]
-        if t in skip:
-            continue
-        idf = index.bm25.idf(t)
-        out[t] = idf * (0.2 if t in GENERIC else 1.0)
-    return out
+_IRREGULAR = frozenset("held met took gave made came went led were was had did said sent".split())
+
+
+def count_noun(question: str) -> str | None:
+    """The noun a "how many" question counts: "How many senior officials ..." -> "official"."""
+    m = re.search(r"\bhow (?:many|much)\s+(\w+)(?:\s+(\w+))?|\bnumber of\s+(\w+)(?:\s+(\w+))?", fold(question))
+    if not m:
+        return None
+    first, second = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    # "meetings held" / "staff does" / "people attended" -> the first word;
+    # "senior officials attended" -> the second (the first was an adjective).
+    if (not first.endswith("s") and second and second not in STOPWORDS
+            and not second.endswith(("ed", "ing")) and second not in _IRREGULAR):
+        return stem(second)
+    return stem(first)
 
 
 def focus_term(question: str, kind: str) -> str | None:
     """The noun a question is about: "how many STAFF", "what BUDGET was agreed"."""
-    from .qtype import count_noun
-
     if kind == "count":
         noun = count_noun(question)
         return noun if noun and noun not in STOPWORDS else None

@@ -263,16 +263,11 @@ def _fail(report: IngestReport, source: str, error: str) -> None:
 
 
 def _refresh_derived(store: Store) -> None:
-    """Tell the keyword index the store changed (if that module offers a refresh hook)."""
+    """Tell this process's loaded keyword index (if any) that the store changed."""
+    from assistant.answering import refresh
+
     try:
-        from assistant import index
-    except ImportError:
-        return
-    refresh = getattr(index, "refresh", None)
-    if refresh is None:
-        return
-    try:
-        refresh(store)
+        refresh(store.settings)
     except Exception as exc:  # noqa: BLE001 - the store is right; the index can catch up later
         log.error("keyword index refresh failed: %s", describe(exc))
 

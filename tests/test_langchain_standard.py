@@ -16,7 +16,7 @@ from langchain_tests.integration_tests import (
     VectorStoreIntegrationTests,
 )
 
-from assistant.embeddings import MiniLMEmbeddings
+from assistant.lc import MiniLMEmbeddings
 
 # The suites hold async tests; pytest-asyncio runs them only when marked (strict mode).
 pytestmark = [pytest.mark.asyncio, pytest.mark.filterwarnings("ignore::UserWarning")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
-from assistant.retrieval import HybridRetriever
+from assistant.lc import HybridRetriever
 from assistant.types import Filters
 
 # The suite holds an async test; pytest-asyncio runs it only when marked (strict mode), and
