@@ -248,10 +248,17 @@ class _CountingEmbedder:
             self._inner = get_embedder()
         return self._inner
 
-    def encode_with_units(self, texts, *args, **kwargs):
-        out = self._get().encode_with_units(texts, *args, **kwargs)
-        self._progress.chunks += len(texts)
-        return out
+    def encode_with_units(self, texts, spans, **kwargs):
+        # Ingest hands over a whole window of chunks at once: embed it a batch at a time so
+        # the progress line moves while it runs.
+        step = max(1, int(kwargs.get("batch_size") or 32))
+        vecs, units = [], []
+        for i in range(0, len(texts), step):
+            v, u = self._get().encode_with_units(texts[i:i + step], spans[i:i + step], **kwargs)
+            vecs.extend(v)
+            units.extend(u)
+            self._progress.chunks += len(texts[i:i + step])
+        return vecs, units
 
     def __getattr__(self, name):
         return getattr(self._get(), name)
