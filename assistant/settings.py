@@ -35,6 +35,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASSISTANT_EMBED_BATCH": ("embed_batch", "Embedding batch size (default: 32)."),
     "ASSISTANT_QUERY_ENCODER": ("query_encoder", "onnx (default): questions are encoded by onnxruntime from the shared ONNX export; model: by sentence-transformers."),
     "ASSISTANT_ENCODER": ("encoder", "onnx (default): ingest embeds passages with onnxruntime from the shared ONNX export; torch: with sentence-transformers."),
+    "ASSISTANT_INGEST_NER": ("ingest_ner", "on (default): ingest stores each chunk's named entities (spaCy) for the answerer; off: only the opening of each document is read, for its metadata, and the answerer reads a cited chunk's entities when it needs them."),
     "ASSISTANT_CACHE_DIR": ("cache_dir", "Where the one-time ONNX export of the model is kept, shared by every store (default: $XDG_CACHE_HOME/dialogue-assistant or ~/.cache/dialogue-assistant)."),
 }
 
@@ -59,6 +60,7 @@ class Settings:
     embed_batch: int = 32
     query_encoder: str = "onnx"
     encoder: str = "onnx"
+    ingest_ner: str = "on"
     cache_dir: Path | None = None
 
     @classmethod

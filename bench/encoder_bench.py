@@ -34,9 +34,9 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
     return seconds, done.stdout
 
 
-def ingest_process(corpus: Path, store: Path, encoder: str) -> tuple[float, dict]:
+def ingest_process(corpus: Path, store: Path, encoder: str, **env: str) -> tuple[float, dict]:
     """`dialogue-assistant ingest` of `corpus` into a new `store`, process start to exit."""
-    env = bench_env(corpus_dir=corpus, store_dir=fresh_dir(store), encoder=encoder)
+    env = bench_env(corpus_dir=corpus, store_dir=fresh_dir(store), encoder=encoder, **env)
     seconds, out = _run([str(CLI), "ingest", "--quiet", "--json"], env)
     return seconds, json.loads(out)
 
@@ -48,22 +48,27 @@ def tutorial_process(corpus: Path, persist: Path) -> float:
 
 
 def whole_process(corpus: Path, work: Path, runs: int = 3) -> dict:
-    """Ingest with onnxruntime, with torch (the old path) and the tutorial, interleaved."""
-    onnx, torch, tut = [], [], []
+    """Ingest with onnxruntime (with and without NER at ingest), with torch (the old path) and
+    the tutorial, interleaved."""
+    times: dict[str, list[float]] = {"onnx": [], "onnx_no_ner": [], "torch": [], "tut": []}
     chunks = 0
     for i in range(runs):
         s, report = ingest_process(corpus, work / f"wp-onnx-{i}", "onnx")
-        onnx.append(s)
+        times["onnx"].append(s)
         chunks = report["chunks_total"]
-        torch.append(ingest_process(corpus, work / f"wp-torch-{i}", "torch")[0])
-        tut.append(tutorial_process(corpus, work / f"wp-tutorial-{i}"))
-        log.info("whole process %d/%d: onnx %.1fs, torch %.1fs, tutorial %.1fs", i + 1, runs,
-                 onnx[-1], torch[-1], tut[-1])
-    med = {k: summary(v)["median"] for k, v in (("onnx", onnx), ("torch", torch), ("tut", tut))}
+        times["onnx_no_ner"].append(ingest_process(corpus, work / f"wp-noner-{i}", "onnx",
+                                                   ingest_ner="off")[0])
+        times["torch"].append(ingest_process(corpus, work / f"wp-torch-{i}", "torch")[0])
+        times["tut"].append(tutorial_process(corpus, work / f"wp-tutorial-{i}"))
+        log.info("whole process %d/%d: %s", i + 1, runs,
+                 ", ".join(f"{k} {v[-1]:.1f}s" for k, v in times.items()))
+    med = {k: summary(v)["median"] for k, v in times.items()}
     return {"reports": sum(1 for p in corpus.iterdir() if p.is_file() and p.name[:1] != "."),
-            "chunks": chunks, "onnx_s": summary(onnx, 2), "torch_s": summary(torch, 2),
-            "tutorial_s": summary(tut, 2),
+            "chunks": chunks, "onnx_s": summary(times["onnx"], 2),
+            "onnx_no_ner_s": summary(times["onnx_no_ner"], 2),
+            "torch_s": summary(times["torch"], 2), "tutorial_s": summary(times["tut"], 2),
             "onnx_over_tutorial": round(med["onnx"] / med["tut"], 3),
+            "onnx_no_ner_over_tutorial": round(med["onnx_no_ner"] / med["tut"], 3),
             "torch_over_tutorial": round(med["torch"] / med["tut"], 3)}
 
 

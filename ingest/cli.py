@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from assistant.settings import Settings
 
     from .lock import EXIT_BUSY
-    from .pipeline import IngestError, StoreBusy, run_ingest
+    from .manifest import unchanged
 
     if args.quiet:
         logging.getLogger().setLevel(logging.WARNING)
@@ -61,6 +61,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.corpus is not None:
         settings = settings.with_(corpus_dir=args.corpus.expanduser())
+    # Nothing changed since the last complete run: said from a directory listing, without
+    # importing Chroma or the encoder (a no-change run is a fraction of a second).
+    report = None if args.full or args.shard else unchanged(settings)
+    if report is not None:
+        log.info("%s", report.summary())
+        return _print(report, args)
+    from .pipeline import IngestError, StoreBusy, run_ingest
+
     try:
         report = run_ingest(
             settings, full=args.full, shard=args.shard, progress=False if args.quiet else None,
@@ -77,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
         from assistant.onnx_encoder import ensure_export
 
         ensure_export(settings)
+    return _print(report, args)
+
+
+def _print(report, args: argparse.Namespace) -> int:
     if args.json:
         # ASCII JSON: a file name with undecodable bytes is escaped, never a broken stream.
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=True) + "\n")

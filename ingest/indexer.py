@@ -1,7 +1,8 @@
 """Write changed files to the store under the PENDING/DONE protocol, a group of files at a time.
 
 Each Chroma write costs ~50 ms whatever its size, so files are prepared one by one (hash, load,
-chunk: no store writes) and committed in groups of up to `GROUP_CHUNKS` chunks:
+chunk, named entities: no store writes; in a worker thread, ahead of the embedding) and
+committed in groups of up to `GROUP_CHUNKS` chunks:
 
 1. one write marks every file of the group PENDING (with its new fingerprint and text);
 2. chunks the store lacks are embedded, `embed_batch` at a time across the group's files, and
@@ -14,7 +15,8 @@ error before step 3 rolls the group back (new chunks deleted, previous records r
 retries its files one by one, so only the broken file fails and its old chunks stay.
 
     >>> indexer = Indexer(settings, store, embedder, report, on_done=print)
-    >>> for f in files: indexer.add(f, records.get(f.source))
+    >>> for f, record, outcome in indexer.prepare_ahead(files, records):
+    ...     indexer.take(f, record, outcome)
     >>> indexer.flush()
 """
 
@@ -23,13 +25,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
-from assistant.nlp import dumps_ents, entity_spans
+from assistant.nlp import dumps_ents
 from assistant.settings import Settings
 from assistant.store import DONE, PENDING, Store, batched, iter_collection, pack_vectors
 
+from .entities import spans_within
 from .model import Chunk, EmptyDocument, LoadError, ParsedDocument
 from .records import (
     chunk_id,
@@ -52,6 +58,9 @@ WRITE_BATCH = 500  # records per metadata update / delete call
 # few thousand chunks, sorting a bigger pool saves no more padding).
 WINDOW_CHUNKS = 4096
 UPSERT_BATCH = 256  # most embedded chunks per store upsert
+PRE_EMBED_SLICE = 512  # chunks per encoder call in a window (a cancel is checked between)
+AHEAD_FILES = 64  # files prepared ahead of the one being committed (at most this many ...
+AHEAD_BYTES = 32 * 2**20  # ... and this many bytes of files, whichever comes first)
 
 
 @dataclass
@@ -66,6 +75,13 @@ class Prepared:
     texts: list[str]  # what gets embedded (header + chunk text)
     ids: list[str]
     metas: list[dict]
+
+
+@dataclass
+class Touched:
+    """A file whose stat changed but whose content did not: its record with the new stat."""
+
+    record: dict
 
 
 class RolledBack(Exception):
@@ -103,25 +119,77 @@ class Indexer:
 
     # --- per file -----------------------------------------------------------------------------
 
-    def add(self, f: FileEntry, record: dict | None) -> None:
-        """Look at one file whose stat differs from its record (or that has none)."""
-        if self.group and time.monotonic() - self._group_since > GROUP_SECONDS:
-            # Files prepared a while ago are committed now: a slow file next cannot hold them.
-            self.flush()
+    def prepare_ahead(self, files: list[FileEntry], records: dict[str, dict],
+                      ahead: int | None = None) -> Iterator[tuple[FileEntry, dict | None, object]]:
+        """(file, record, outcome) in order, each file loaded, chunked and read by spaCy in a
+        worker thread up to `ahead` files (and `AHEAD_BYTES`) ahead, while this thread embeds
+        and commits: onnxruntime and spaCy's matrix products release the GIL, so the two
+        share the cores. Pass each to `take`. A file slow to prepare does not hold back the
+        ones prepared before it: they are committed while it is waited for."""
+        if not files:
+            return
+        ahead = AHEAD_FILES if ahead is None else ahead
+        if ahead <= 0:  # one thread: each file prepared when its turn comes
+            for f in files:
+                if self.group and time.monotonic() - self._group_since > GROUP_SECONDS:
+                    self.flush()
+                yield f, records.get(f.source), self.outcome(f, records.get(f.source))
+            return
+        self.embedder  # noqa: B018 - loaded here, not raced for by the two threads
+        pending: deque = deque()
+        upcoming = iter(files)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as pool:
+            def fill() -> None:
+                while len(pending) < ahead and sum(f.size for f, _ in pending) < AHEAD_BYTES:
+                    f = next(upcoming, None)
+                    if f is None:
+                        return
+                    pending.append((f, pool.submit(self.outcome, f, records.get(f.source))))
+
+            try:
+                fill()
+                while pending:
+                    f, future = pending.popleft()
+                    while True:
+                        try:
+                            outcome = future.result(timeout=GROUP_SECONDS)
+                            break
+                        except FutureTimeout:
+                            if self.group:
+                                self.flush()
+                    fill()
+                    if self.group and time.monotonic() - self._group_since > GROUP_SECONDS:
+                        self.flush()
+                    yield f, records.get(f.source), outcome
+            finally:
+                for _, future in pending:
+                    future.cancel()
+
+    def outcome(self, f: FileEntry, record: dict | None) -> object:
+        """`_prepare`'s result, or the exception it raised (no side effects: thread-safe)."""
         try:
-            prepared = self._prepare(f, record)
-        except EmptyDocument as exc:
+            return self._prepare(f, record)
+        except Exception as exc:  # noqa: BLE001 - reported by `take`
+            return exc
+
+    def take(self, f: FileEntry, record: dict | None, outcome: object) -> None:
+        """Record what preparing `f` gave: a file to commit, an unchanged one, or a failure."""
+        prepared = None
+        if isinstance(outcome, Prepared):
+            prepared = outcome
+        elif isinstance(outcome, Touched):
+            # Touched, not changed: remember the new stat so the next run skips the hash.
+            self.touched.append((f.source, outcome.record))
+            self.report.unchanged += 1
+        elif isinstance(outcome, EmptyDocument):
             self.report.skipped += 1
-            log.info("skipped %r: %s", f.source, exc.problem)
+            log.info("skipped %r: %s", f.source, outcome.problem)
             if record is not None:  # it had text before; a full build would not hold it now
                 self._remove(f.source)
-            prepared = None
-        except LoadError as exc:
-            self._fail(f.source, exc.problem)
-            prepared = None
-        except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the run
-            self._fail(f.source, describe(exc))
-            prepared = None
+        elif isinstance(outcome, LoadError):
+            self._fail(f.source, outcome.problem)
+        elif isinstance(outcome, BaseException):
+            self._fail(f.source, describe(outcome))
         if prepared is None:
             self.on_done(f.source)
             return
@@ -132,7 +200,7 @@ class Indexer:
         if self._window_chunks >= WINDOW_CHUNKS:
             self.flush()
 
-    def _prepare(self, f: FileEntry, record: dict | None) -> Prepared | None:
+    def _prepare(self, f: FileEntry, record: dict | None) -> Prepared | Touched:
         from .chunking import chunk_document, embedding_text
         from .loaders import load
 
@@ -145,12 +213,10 @@ class Indexer:
         fingerprint = file_fingerprint(f.path)
         if record is not None and record.get("status") == DONE:
             if record.get("fingerprint") == fingerprint:
-                # Touched, not changed: remember the new stat so the next run skips the hash.
-                self.touched.append((f.source, {**record, "size": f.size, "mtime_ns": f.mtime_ns}))
-                self.report.unchanged += 1
-                return None
+                return Touched({**record, "size": f.size, "mtime_ns": f.mtime_ns})
         doc = load(f.path, f.source, max_bytes=self.max_bytes,
-                   max_chars=self.settings.max_doc_chars)
+                   max_chars=self.settings.max_doc_chars,
+                   entities=self.settings.ingest_ner != "off")
         for warning in doc.warnings:
             log.warning("%r: %s", f.source, warning)
         # Budget chunks in the model's own word pieces: it truncates at 256 of them.
@@ -163,9 +229,10 @@ class Indexer:
                             f"{self.settings.max_doc_chunks:,} per document (ASSISTANT_MAX_DOC_CHUNKS)")
         texts = [embedding_text(doc, c, count_tokens=count) for c in chunks]
         metas = [chunk_metadata(doc, c, fingerprint, len(chunks)) for c in chunks]
-        # Named entities, once, at ingest: the answerer types candidates by them.
-        for meta, spans in zip(metas, entity_spans([c.text for c in chunks]), strict=True):
-            meta["ents"] = dumps_ents(spans)
+        # Named entities, read once per document at load: the answerer types candidates by them.
+        if doc.entities is not None:
+            for meta, c in zip(metas, chunks, strict=True):
+                meta["ents"] = dumps_ents(spans_within(doc.entities, c.start, c.end))
         return Prepared(
             f=f, record=record, doc=doc, fingerprint=fingerprint, chunks=chunks, texts=texts,
             ids=[chunk_id(f.source, c.index, t) for c, t in zip(chunks, texts, strict=True)],
@@ -186,6 +253,8 @@ class Indexer:
                 log.warning("could not record new file times: %s", describe(exc))
         if not window:
             return
+        if self._cancelled(window, []):
+            return  # the window's files keep their previous state; the next run redoes them
         self._pre_embed(window)
         try:
             group: list[Prepared] = []
@@ -302,13 +371,20 @@ class Indexer:
         todo = [(p, k) for p in window for k, cid in enumerate(p.ids) if cid not in known]
         if not todo:
             return
-        try:
-            vecs, unit_vecs = self._encode(todo)
-        except Exception as exc:  # noqa: BLE001 - the groups retry on their own
-            log.debug("embedding %d chunks at once failed (%s); per group", len(todo), describe(exc))
-            return
-        for (p, k), v, uv in zip(todo, vecs, unit_vecs, strict=True):
-            self._vectors[p.ids[k]] = (v, uv)
+        # Like lengths together (little padding), in slices so that a cancel lands soon.
+        todo.sort(key=lambda pk: len(pk[0].texts[pk[1]]))
+        for start in range(0, len(todo), PRE_EMBED_SLICE):
+            if self._cancelled(window, []):
+                return
+            part = todo[start : start + PRE_EMBED_SLICE]
+            try:
+                vecs, unit_vecs = self._encode(part)
+            except Exception as exc:  # noqa: BLE001 - the groups retry on their own
+                log.debug("embedding %d chunks at once failed (%s); per group", len(part),
+                          describe(exc))
+                return
+            for (p, k), v, uv in zip(part, vecs, unit_vecs, strict=True):
+                self._vectors[p.ids[k]] = (v, uv)
 
     def _stored_ids(self, sources: list[str]) -> set[str]:
         out: set[str] = set()

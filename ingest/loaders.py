@@ -12,13 +12,14 @@ import unicodedata
 from pathlib import Path
 
 from .clean import Draft, assemble, parse_markdown
-from .metadata import extract_meta
+from .entities import read_entities
+from .metadata import extract_meta, head_of
 from .model import EmptyDocument, LoadError, ParsedDocument
 from .safety import TextBudget, binary_problem, mib, too_much_text
+from .walk import SUPPORTED
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
 __all__ = ["SUPPORTED", "EmptyDocument", "LoadError", "load", "decode"]
 
 
@@ -27,13 +28,14 @@ MAX_BLOCKS = 100_000  # paragraphs, items and rows per document
 
 
 def load(path: Path, source: str, *, max_bytes: int = 20 * 2**20,
-         max_chars: int = MAX_CHARS) -> ParsedDocument:
+         max_chars: int = MAX_CHARS, entities: bool = False) -> ParsedDocument:
     """Read, clean and describe one file.
 
     Raises `LoadError(source, problem)` for unreadable, corrupt, encrypted, unsupported,
     binary (a `.txt` that is not text), too-large (bytes, or more than `max_chars` characters of
     text), or bomb-like (a .docx or PDF inflating far beyond its size) input and `EmptyDocument`
-    (a `LoadError`) when the file holds no text.
+    (a `LoadError`) when the file holds no text. `entities=True` reads the named entities of
+    the whole text (`ParsedDocument.entities`) in the same spaCy pass as the metadata's.
 
         >>> load(Path("report.pdf"), "report.pdf").pages[0]   # (start, end, page number)
     """
@@ -80,12 +82,12 @@ def load(path: Path, source: str, *, max_bytes: int = 20 * 2**20,
 
         drafts = docx_drafts(data, source, budget)
         fmt = "docx"
-    return build_document(drafts, source, fmt, warnings, max_chars=max_chars)
+    return build_document(drafts, source, fmt, warnings, max_chars=max_chars, entities=entities)
 
 
 def build_document(
     drafts: list[Draft], source: str, fmt: str, warnings: list[str] | None = None,
-    *, max_chars: int = MAX_CHARS,
+    *, max_chars: int = MAX_CHARS, entities: bool = False,
 ) -> ParsedDocument:
     """Assemble drafts into a `ParsedDocument` with metadata; EmptyDocument when no text,
     LoadError when the text is longer than `max_chars` or has more than MAX_BLOCKS blocks."""
@@ -100,10 +102,12 @@ def build_document(
     headings = [text[b.start : b.end] for b in blocks if b.kind == "heading"]
     for w in warnings or ():
         log.warning("%s: %s", source, w)
+    reading = read_entities(text, len(head_of(text)), whole=entities)
     return ParsedDocument(
         source=source,
         text=text,
-        meta=extract_meta(text, headings, source),
+        meta=extract_meta(text, headings, source, reading),
+        entities=reading.entities if entities else None,
         format=fmt,
         pages=pages,
         warnings=tuple(warnings or ()),

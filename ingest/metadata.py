@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.nlp import load_nlp
-
+from .entities import Reading, read_entities
 from .meta_dates import MONTHS, labelled_date, meeting_date, parse_date
 from .meta_names import MEETING_TYPES, dialogue_name, meeting_type
 from .meta_places import labelled_place, meeting_place
@@ -33,18 +32,22 @@ GENERIC_HEADINGS = {
 }
 
 
-def extract_meta(text: str, headings: list[str], source: str) -> DocMeta:
+def extract_meta(text: str, headings: list[str], source: str,
+                 reading: Reading | None = None) -> DocMeta:
     """Metadata from the cleaned text and its headings (in order); '' / 0 for what is not stated.
 
     `headings` are the document's section headings; the title comes from the first of them
     (joined with the next when the first is only a process name, e.g. "Budapest Process —
-    32nd Senior Officials Meeting"), else from the first short line of `text`.
+    32nd Senior Officials Meeting"), else from the first short line of `text`. `reading` is
+    the document's entities when ingest has read them already (`read_entities(text,
+    len(head_of(text)))`); without it the opening is read here.
     """
     title = _title(text, headings, source)
     head = head_of(text)
-    doc = load_nlp()(head)
-    sentences = _lines([(s.start_char, s.end_char) for s in doc.sents], head)
-    ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    if reading is None or reading.head_end != len(head):
+        reading = read_entities(text, len(head), whole=False)
+    sentences = _lines(list(reading.sentences), head)
+    ents = reading.in_head()
     first_line = len(head.lstrip("\n").split("\n", 1)[0]) + len(head) - len(head.lstrip("\n"))
     date, date_at = meeting_date(head, sentences, ents)
     # The sentence stating the meeting's date names its type first; then the opening ones.

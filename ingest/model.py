@@ -64,6 +64,8 @@ class ParsedDocument:
     warnings: tuple[str, ...] = ()
     # Added for chunking (structure the cleaned text alone cannot tell: headings, items, rows).
     blocks: tuple[Block, ...] = ()
+    # (start, end, label) named entities of the whole text, sorted; None when not read.
+    entities: tuple[tuple[int, int, str], ...] | None = None
 
     def page_at(self, offset: int) -> int | None:
         for start, end, number in self.pages:

@@ -30,18 +30,18 @@ from pathlib import Path
 from assistant.settings import Settings
 from assistant.store import DONE, Store
 
+from . import manifest
 from .indexer import Indexer, describe
 from .lock import StoreBusy, WriterLock
 from .records import chunk_id, file_fingerprint, remove_sources, shard_of
 from .report import IngestReport
-from .walk import FileEntry, walk_corpus
+from .walk import SUPPORTED, FileEntry, walk_corpus
 
 __all__ = ["IngestError", "IngestReport", "StoreBusy", "chunk_id", "file_fingerprint", "run_ingest",
            "shard_of", "supported_extensions"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EXTENSIONS = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 DELETE_BATCH = 500
 # Without a terminal there is no bar: a run this long logs one progress line per tenth instead.
 SHORT_RUN = 20
@@ -89,6 +89,12 @@ def run_ingest(
     """
     t0 = time.perf_counter()
     settings = settings or Settings.from_env()
+    complete = shard is None and only is None
+    if complete and not full:
+        report = manifest.unchanged(settings)  # nothing changed: known without opening Chroma
+        if report is not None:
+            log.info("%s", report.summary())
+            return report
     store = store if store is not None else Store(settings)
     if shard is not None:
         i, n = shard
@@ -100,14 +106,14 @@ def run_ingest(
         raise IngestError(f"corpus folder not found: {root}")
     with WriterLock(settings, store, shard=shard, wait=wait, cancel=cancel) as lock:
         report = _run(settings, store, embedder, root, full, shard, in_shard, progress,
-                      on_progress, cancel, lock)
+                      on_progress, cancel, lock, complete)
     report.seconds = time.perf_counter() - t0
     log.info("%s", report.summary())
     return report
 
 
 def _run(settings, store, embedder, root, full, shard, in_shard, progress, on_progress, cancel,
-         lock) -> IngestReport:
+         lock, complete) -> IngestReport:
     report = IngestReport()
     walk = walk_corpus(root, extensions=supported_extensions())
     for source, why in walk.skipped:
@@ -157,18 +163,21 @@ def _run(settings, store, embedder, root, full, shard, in_shard, progress, on_pr
                 on_progress(done, len(work), source)
 
         indexer = Indexer(settings, store, embedder, report, on_done=finished, cancel=cancel)
-        for f in work:
+        for f, record, outcome in indexer.prepare_ahead(work, records):
             if cancel is not None and cancel.is_set():
                 report.cancelled = True
                 log.warning("ingest cancelled: %d of %d files left as they were",
                             len(work) - done - len(indexer.group), len(work))
                 break
-            indexer.add(f, records.get(f.source))
+            indexer.take(f, record, outcome)
         indexer.flush()
 
     report.chunks_total = _chunks_total(store, all_records, report)
     if report.changed:
         _refresh_derived(store)
+    if complete and not report.failed and not report.cancelled and not walk.failed:
+        done = {s for s, m in store.doc_records().items() if m.get("status") == DONE}
+        manifest.write(settings, files, report, empty=sum(f.source not in done for f in files))
     return report
 
 
@@ -193,10 +202,7 @@ def repair_pending(settings: Settings, *, store: Store | None = None,
 
 def supported_extensions() -> tuple[str, ...]:
     """The suffixes the loaders read (lower case, with the dot)."""
-    from . import loaders
-
-    exts = getattr(loaders, "SUPPORTED", None)
-    return tuple(sorted(exts)) if exts else DEFAULT_EXTENSIONS
+    return tuple(sorted(SUPPORTED))
 
 
 # --- helpers ----------------------------------------------------------------------------------

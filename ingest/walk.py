@@ -16,6 +16,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+SUPPORTED = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})  # what the loaders read
+
 
 @dataclass(frozen=True)
 class FileEntry:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from assistant.answer_types import answer_span, entity_features, wanted_labels
 from assistant.nlp import dumps_ents, entity_spans, loads_ents, question_verbs
-from assistant.settings import Settings
+from assistant.settings import ROOT, Settings
 from assistant.store import Store, iter_collection
+from ingest.entities import SEGMENT_CHARS, read_entities, segments, spans_within
+from ingest.metadata import head_of
 
 
 def test_entity_spans_find_people_places_dates_and_numbers():
@@ -51,3 +53,38 @@ def test_answer_needs_an_entity_the_question_does_not_name():
 def test_question_verbs_skip_light_verbs():
     assert question_verbs("Who represented Poland at the conference?")[0] == "represent"
     assert question_verbs("Where was the meeting held?") == ()
+
+
+def test_a_document_is_read_once_in_segments_that_cover_it():
+    text = ("Intro line.\n" + "The Budapest Process met in Istanbul. " * 120 + "\n") * 3
+    head = len(head_of(text))
+    pieces = segments(text, head)
+    assert pieces[0] == (0, head)
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))  # no gap, no overlap
+    assert pieces[-1][1] == len(text)
+    assert all(e - s <= SEGMENT_CHARS for s, e in pieces[1:])
+    assert all(text[e - 1 : e + 1].strip() != text[e - 1 : e + 1] for _, e in pieces[:-1])
+    reading = read_entities(text, head)
+    # Offsets are the document's; a chunk gets those inside its span, relative to it.
+    assert "Istanbul" in {text[s:e] for s, e, k in reading.entities if k == "GPE"}
+    start = text.index("Istanbul", 5000) - 10
+    inside = spans_within(reading.entities, start, start + 30)
+    assert [(text[start:][s:e], k) for s, e, k in inside] == [("Istanbul", "GPE")]
+    opening = read_entities(text, head, whole=False)
+    assert opening.entities == tuple(e for e in reading.entities if e[1] <= head)
+    assert opening.sentences == reading.sentences
+
+
+def test_ingest_without_ner_keeps_the_metadata_and_stores_no_entities(tmp_path):
+    from ingest.loaders import load
+    from ingest.pipeline import run_ingest
+
+    seed = ROOT / "corpus" / "001_06afa2b095fced14.txt"
+    with_ner, without = load(seed, seed.name, entities=True), load(seed, seed.name)
+    assert with_ner.meta == without.meta and without.entities is None
+    settings = Settings(corpus_dir=seed.parent, store_dir=tmp_path / "s", collection="n",
+                        ingest_ner="off")
+    assert not run_ingest(settings, progress=False).failed
+    metas = [m for _, ms, _ in iter_collection(Store(settings).chunks, include=["metadatas"])
+             for m in ms]
+    assert metas and all("ents" not in m for m in metas)
