@@ -5,6 +5,7 @@ One app per module over a tmp copy of the seeds, indexed by the real ingest into
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -273,6 +274,118 @@ def test_questions_answer_while_reindex_runs(app):
         assert "Reindexed" in status
     finally:
         app["slow_ingest"].clear()
+
+
+# ------------------------------------------------------------------ issue 11, point 3: cancel
+
+
+def notes(folder: Path, n: int) -> None:
+    """`n` small new reports in `folder`."""
+    folder.mkdir(exist_ok=True)
+    for i in range(n):
+        (folder / f"note_{i}.txt").write_text(
+            f"Vienna Note {i}\n\nDate: {i + 1} May 2023\n\nThe group {i} met in Vienna.\n",
+            encoding="utf-8")
+
+
+def committed(status: str) -> int:
+    m = re.search(r"(\d+) of \d+ files committed", status)
+    assert m, status
+    return int(m.group(1))
+
+
+def test_reindexer_cancel_stops_the_wait_for_another_ingests_lock(tmp_path):
+    from assistant.store import Store
+    from ingest.lock import WriterLock
+    from ui.library import Reindexer
+
+    notes(tmp_path / "corpus", 3)
+    settings = Settings(corpus_dir=tmp_path / "corpus", store_dir=tmp_path / "store")
+    reindexer = Reindexer(settings, after=None)  # the real run_ingest, waiting on the real lock
+    with WriterLock(settings, Store(settings)):
+        reindexer.request()
+        deadline = time.monotonic() + 30
+        while not reindexer.progress.waiting and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert reindexer.progress.describe().startswith("Waiting: another ingest is running")
+        assert reindexer.cancel()
+        # Ended while the other writer still holds the lock: the wait itself was cancelled.
+        assert reindexer.wait(5), "the cancel did not end the wait for the lock"
+        shown = reindexer.progress.describe()
+    assert shown.startswith("Reindex cancelled while waiting: another ingest is running"), shown
+    assert "0 of 3 files committed, all will be done on the next reindex" in shown, shown
+    assert Store(settings).doc_records() == {}
+    assert not reindexer.cancel()  # nothing left to cancel
+
+
+def test_reindexer_cancel_commits_what_was_done_and_the_next_reindex_completes(tmp_path,
+                                                                               monkeypatch):
+    from assistant.store import DONE, Store
+    from ingest.pipeline import run_ingest
+    from ui.library import Reindexer
+
+    monkeypatch.setattr("ingest.indexer.GROUP_FILES", 2)  # commit every two files
+    notes(tmp_path / "corpus", 6)
+    settings = Settings(corpus_dir=tmp_path / "corpus", store_dir=tmp_path / "store")
+    press = [True]
+
+    def ingest_fn(s, **kw):  # the real run_ingest; Cancel is pressed once two files are in
+        def on_progress(done, total, source=""):
+            kw["on_progress"](done, total, source)
+            if done >= 2 and press[0]:
+                press[0] = False
+                assert reindexer.cancel()
+
+        return run_ingest(s, **{**kw, "on_progress": on_progress})
+
+    reindexer = Reindexer(settings, ingest_fn=ingest_fn, after=None)
+    reindexer.request()
+    assert reindexer.wait(120)
+    shown = reindexer.progress.describe()
+    n = committed(shown)
+    assert shown.startswith("Reindex cancelled after") and 2 <= n < 6, shown
+    assert (f"{n} of 6 files committed (added {n}, updated 0, removed 0, failed 0); "
+            f"the other {6 - n} are left as they were and will be redone on the next reindex"
+            ) in shown, shown
+    records = Store(settings).doc_records()
+    assert len(records) == n and all(m["status"] == DONE for m in records.values()), records
+    reindexer.request()  # a new run: the last one's cancel does not carry over
+    assert reindexer.wait(120)
+    shown = reindexer.progress.describe()
+    assert shown.startswith("Reindexed") and f"added {6 - n}," in shown, shown
+    records = Store(settings).doc_records()
+    assert len(records) == 6 and all(m["status"] == DONE for m in records.values())
+
+
+@pytest.mark.slow
+def test_cancel_reindex_endpoint_stops_it_and_the_next_reindex_does_the_rest(app):
+    from assistant.store import Store
+
+    client, corpus = app["client"], app["corpus"]
+    note = corpus / "kaunas_note.txt"
+    note.write_text(NEW_REPORT.replace("Vilnius", "Kaunas"), encoding="utf-8")
+    try:
+        app["slow_ingest"].set()  # the reindex waits 3 s before it starts: time to cancel it
+        try:
+            job = client.submit(api_name="/reindex")
+            deadline = time.monotonic() + 30
+            while not app["demo"].reindexer.running and time.monotonic() < deadline:
+                time.sleep(0.05)
+            status = client.predict(api_name="/cancel_reindex")
+        finally:
+            app["slow_ingest"].clear()
+        assert status.startswith("Reindex cancelled after"), status
+        assert ("0 of 1 files committed (added 0, updated 0, removed 0, failed 0); the other 1 "
+                "is left as it was and will be redone on the next reindex") in status, status
+        assert job.result(timeout=60)[0] == status  # the reindex's own status says the same
+        assert "kaunas_note.txt" not in Store(app["settings"]).doc_records()
+        assert client.predict(api_name="/cancel_reindex") == status  # nothing runs: unchanged
+        status = client.predict(api_name="/reindex")[0]
+        assert status.startswith("Reindexed") and "added 1," in status, status
+        assert "kaunas_note.txt" in Store(app["settings"]).doc_records()
+    finally:
+        note.unlink(missing_ok=True)
+        client.predict(api_name="/reindex")
 
 
 @pytest.mark.slow

@@ -1,9 +1,9 @@
 """A real headless Chromium against the real app (Gradio on loopback, real store and ingest):
 what a person sees, point by point of issue 10 ("The chat as people use it").
 
-Each test names the point it keeps fixed (p1 ... p13). Screenshots for the README are written by
-`python -m bench.screenshots`, which drives the same pages. Skipped only without
-/usr/bin/chromium (CI installs it: .ci/run).
+Each test names the point it keeps fixed (p1 ... p13); the cancel tests keep issue 11's point 3.
+Screenshots for the README are written by `python -m bench.screenshots`, which drives the same
+pages. Skipped only without /usr/bin/chromium (CI installs it: .ci/run).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -326,6 +327,118 @@ def test_p8_upload_refusals_name_the_file_and_leave_the_list(page, tmp_path):
     assert "Added riga_note.txt" in done and "Reindexed" in done, done
     # The upload list is emptied: a refused file is not shown as if accepted.
     assert page.locator("#upload").inner_text().count("fake.pdf") == 0
+
+
+# ------------------------------------------------------------------ issue 11, point 3: cancel
+
+N_NOTES = 24  # new reports a cancelled reindex leaves partly done
+
+
+class SlowEmbedder:
+    """The app's embedder, a fixed delay per call: a reindex long enough to cancel mid-way."""
+
+    def __init__(self, inner, delay: float):
+        self._inner, self._delay = inner, delay
+
+    def encode_with_units(self, texts, spans, **kwargs):
+        time.sleep(self._delay)
+        return self._inner.encode_with_units(texts, spans, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+@pytest.fixture
+def cancel_app(tmp_path, monkeypatch):
+    """Its own app over the seeds (indexed) and N_NOTES new reports not indexed yet; each
+    file is embedded and committed on its own and takes at least 0.4 s."""
+    from ingest.pipeline import run_ingest
+
+    # One file per embedding window, as a big corpus's windows follow one another.
+    monkeypatch.setattr("ingest.indexer.WINDOW_CHUNKS", 1)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    settings = Settings().with_(corpus_dir=corpus, store_dir=tmp_path / "store", llm=None,
+                                max_file_mb=MAX_MB)
+    run_ingest(settings, progress=False)
+    for i in range(N_NOTES):
+        (corpus / f"note_{i:02d}.txt").write_text(
+            f"Vienna Note {i}\n\nDate: {i % 28 + 1} May 2023\n\nThe working group {i} met in "
+            f"Vienna and agreed on measure {i} for seasonal workers.\n", encoding="utf-8")
+
+    def ingest_fn(s, **kw):
+        return run_ingest(s, **{**kw, "embedder": SlowEmbedder(kw["embedder"], 0.4)})
+
+    demo, url = serve(settings, ingest_fn=ingest_fn)
+    yield {"url": url, "settings": settings, "demo": demo, "seeds": 3}
+    demo.close()
+
+
+def indexed(settings: Settings) -> dict[str, dict]:
+    from assistant.store import Store
+
+    return Store(settings).doc_records()
+
+
+def test_reindex_can_be_cancelled_and_the_next_reindex_completes(browser, cancel_app):
+    from assistant.store import DONE
+
+    settings, seeds = cancel_app["settings"], cancel_app["seeds"]
+    page = open_page(browser, cancel_app["url"])
+    try:
+        documents_tab(page)
+        assert not page.locator("#cancel-reindex").is_visible()  # no reindex, no Cancel
+        page.click("#reindex")
+        page.wait_for_selector("#cancel-reindex", state="visible", timeout=30_000)
+        wait_status(page, rf"Reindexing: ([2-9]|\d\d+)/{N_NOTES} files done")
+        page.click("#cancel-reindex")
+        final = wait_status(page, "Reindex cancelled", timeout=60_000)
+        page.wait_for_selector("#cancel-reindex", state="hidden", timeout=10_000)
+        m = re.search(r"(\d+) of (\d+) files committed", final)
+        assert m and int(m.group(2)) == N_NOTES, final
+        done = int(m.group(1))
+        assert 2 <= done < N_NOTES, final  # ended early
+        assert (f"the other {N_NOTES - done} are left as they were and will be redone on the "
+                "next reindex") in final, final
+        records = indexed(settings)
+        assert len(records) == seeds + done < seeds + N_NOTES, final
+        assert all(r["status"] == DONE for r in records.values()), records  # no PENDING
+        # The next reindex completes the rest.
+        page.click("#reindex")
+        final = wait_status(page, "Reindexed", timeout=120_000)
+        assert f"added {N_NOTES - done}," in final, final
+        records = indexed(settings)
+        assert len(records) == seeds + N_NOTES
+        assert all(r["status"] == DONE for r in records.values()), records
+        assert not page.locator("#cancel-reindex").is_visible()
+        assert not page.errors
+    finally:
+        page.context.close()
+
+
+def test_cancel_stops_a_reindex_waiting_for_another_ingest(browser, cancel_app):
+    from assistant.store import Store
+    from ingest.lock import WriterLock
+
+    settings = cancel_app["settings"]
+    before = indexed(settings)
+    page = open_page(browser, cancel_app["url"])
+    try:
+        documents_tab(page)
+        with WriterLock(settings, Store(settings)):  # another ingest holds the store
+            page.click("#reindex")
+            wait_status(page, "^Waiting: another ingest is running")
+            page.wait_for_selector("#cancel-reindex", state="visible", timeout=10_000)
+            page.click("#cancel-reindex")
+            # The wait ends while the other ingest still holds the lock.
+            final = wait_status(page, "Reindex cancelled", timeout=15_000)
+            page.wait_for_selector("#cancel-reindex", state="hidden", timeout=10_000)
+            assert cancel_app["demo"].reindexer.wait(5)
+        assert final.startswith("Reindex cancelled while waiting: another ingest is running"), final
+        assert f"0 of {N_NOTES} files committed, all will be done on the next reindex" in final
+        assert indexed(settings) == before
+    finally:
+        page.context.close()
 
 
 # ------------------------------------------------------------------ p4, p9, p10: answers

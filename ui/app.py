@@ -7,7 +7,7 @@ The app holds no retrieval logic: it calls `answer_fn` and formats with `ui.rend
     >>> launch_app(demo, server_name="127.0.0.1", server_port=7860)
 
 API for scripts (gradio_client): `/ask` (question, process, year_from, year_to) ->
-`Answer.to_dict()`; `/documents` -> the indexed reports.
+`Answer.to_dict()`; `/documents` -> the indexed reports; `/reindex`, `/cancel_reindex`.
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def build_app(
         answer_fn: `answer(question, history=..., filters=..., settings=...) -> Answer`;
             default `assistant.answer`. Called from several threads at once.
         settings: default `Settings.from_env()`.
-        ingest_fn: `run_ingest(settings, on_progress=..., progress=False, embedder=...)`.
+        ingest_fn: `run_ingest(settings, on_progress=..., progress=False, embedder=...,
+            cancel=...)`.
         stream_fn: like answer_fn but yields partial Answers; default `assistant.answer_stream`
             in LLM mode.
         refresh_fn: called after each reindex so answers see added and removed reports
@@ -219,10 +220,13 @@ def build_app(
                                          elem_id="restore-choice", allow_custom_value=True)
                 restore_btn = gr.Button("Restore", elem_id="restore")
                 reindex_btn = gr.Button("Reindex", elem_id="reindex")
+                # Shown while a reindex runs or waits for another ingest's lock.
+                cancel_btn = gr.Button("Cancel reindex", visible=False, variant="stop",
+                                       elem_id="cancel-reindex")
             status = gr.Textbox(label="Status", interactive=False, lines=3, elem_id="status")
 
         corpus = [header, library, remove_dd, restore_dd, process, report, example_box]
-        demo.load(docs_h.on_load, None, [status, *corpus], api_visibility="private")
+        demo.load(docs_h.on_load, None, [status, cancel_btn, *corpus], api_visibility="private")
         demo.load(chat_h.reload, saved, [chatbot, turns, exports, export_btn],
                   api_visibility="private")
 
@@ -251,7 +255,7 @@ def build_app(
         cite_go.click(chat_h.open_source, [cite_pick, last], [viewer, original],
                         api_visibility="private")
 
-        lib_out = [status, *corpus]
+        lib_out = [status, cancel_btn, *corpus]
         # One documents job at a time; chat events are unaffected (their own limit).
         lib_kw = dict(concurrency_limit=1, concurrency_id="library")
         files.upload(docs_h.upload, files, [files, *lib_out], api_name="upload", **lib_kw)
@@ -263,6 +267,8 @@ def build_app(
                           **lib_kw)
         restore_btn.click(docs_h.restore, restore_dd, lib_out, api_name="restore", **lib_kw)
         reindex_btn.click(docs_h.reindex, None, lib_out, api_name="reindex", **lib_kw)
+        # Not in the library's queue: it must run while the reindex holds that slot.
+        cancel_btn.click(docs_h.cancel, None, [status, cancel_btn], api_name="cancel_reindex")
 
         gr.api(api_ask, api_name="ask")
         gr.api(api_documents, api_name="documents")

@@ -1,6 +1,6 @@
 """The documents tab's event handlers: upload (every refusal named), remove with a confirmation
-(to the trash, restorable), restore, reindex with progress; and the per-corpus widgets'
-contents, computed on each page load and after each change.
+(to the trash, restorable), restore, reindex with progress and a Cancel button shown while it
+runs; and the per-corpus widgets' contents, computed on each page load and after each change.
 """
 
 from __future__ import annotations
@@ -40,19 +40,34 @@ class Documents:
         )
 
     def on_load(self):
-        """Outputs: status, then the corpus widgets."""
-        return (self.reindexer.progress.describe(), *self.corpus_outputs())
+        """Outputs: status, the Cancel button (shown if a reindex runs), the corpus widgets."""
+        p = self.reindexer.progress
+        return (p.describe(), _cancel_button(self.reindexer.running, p.cancelling),
+                *self.corpus_outputs())
 
     def _done(self, status: str):
-        return (status, *self.corpus_outputs())
+        return (status, _cancel_button(False), *self.corpus_outputs())
 
     def _follow(self, messages: list[str]):
         self.reindexer.request()
         skip = (gr.skip(),) * 7
         for p in self.reindexer.follow(every=0.5):
             if p.running:
-                yield ("\n".join([*messages, p.describe()]), *skip)
+                yield ("\n".join([*messages, p.describe()]), _cancel_button(True, p.cancelling),
+                       *skip)
         yield self._done("\n".join([*messages, self.reindexer.progress.describe()]))
+
+    def cancel(self):
+        """Cancel the reindex in hand (or its wait for another ingest's lock), then follow it
+        to its end: the status says what was committed and what the next reindex redoes.
+        Outputs: status, the Cancel button."""
+        if not self.reindexer.cancel():
+            yield self.reindexer.progress.describe(), _cancel_button(False)
+            return
+        for p in self.reindexer.follow(every=0.5):
+            if p.running:
+                yield p.describe(), _cancel_button(True, cancelling=True)
+        yield self.reindexer.progress.describe(), _cancel_button(False)
 
     def upload(self, files):
         """Outputs: the upload list (emptied: accepted files are in the table, refused ones
@@ -117,6 +132,11 @@ class Documents:
 
     def reindex(self):
         yield from self._follow([])
+
+
+def _cancel_button(running: bool, cancelling: bool = False):
+    """Shown while a reindex runs; greyed out once pressed, until that run ends."""
+    return gr.update(visible=running, interactive=running and not cancelling)
 
 
 def _reason(exc: UploadError, name: str) -> str:

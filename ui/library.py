@@ -6,6 +6,7 @@ target must sit directly in the corpus folder.
 
     >>> path = save_upload("/tmp/gradio/abc/report.pdf", "report.pdf", settings)
     >>> reindexer = Reindexer(settings); reindexer.request(); reindexer.wait()
+    >>> reindexer.cancel()   # from another thread: stops after the files being committed
 """
 
 from __future__ import annotations
@@ -197,6 +198,7 @@ class Progress:
     report: dict = field(default_factory=dict)
     error: str = ""
     waiting: str = ""  # another writer holds the store: who, as ingest's lock describes it
+    cancelling: bool = False  # Cancel was pressed; the run stops after the group in hand
 
     def describe(self) -> str:
         """One line while running; the run's summary, failures named, when done.
@@ -206,6 +208,9 @@ class Progress:
         """
         if self.error:
             return f"Reindex failed: {self.error}"
+        if self.running and self.cancelling:
+            return ("Cancelling: the reindex stops after the files being written "
+                    f"({self.done}/{self.total} files done so far)…")
         if self.running and self.waiting:
             return f"Waiting: {self.waiting}; this reindex starts when it ends."
         if self.running:
@@ -215,24 +220,52 @@ class Progress:
             return f"Reindexing: {files}{now}; {self.chunks} chunks embedded{secs}"
         if not self.runs:
             return "Index ready."
+        if self.report.get("cancelled"):
+            return cancelled_summary(self.report, self.done, self.total)
         return summary(self.report)
+
+
+def cancelled_summary(report: dict, done: int, total: int) -> str:
+    """'Reindex cancelled after 2.0 s: 4 of 10 files committed (added 4, updated 0, removed 0,
+    failed 0); the other 6 are left as they were and will be redone on the next reindex.'
+
+    `done` counts the files whose outcome is final (committed, failed or skipped), `total` the
+    files the run had to look at.
+    """
+    if report.get("waiting"):  # cancelled before it had the store's lock: nothing touched
+        return (f"Reindex cancelled while waiting: {report['waiting']}; 0 of {total} files "
+                "committed, all will be done on the next reindex.")
+    committed = int(report.get("added") or 0) + int(report.get("updated") or 0)
+    secs = report.get("seconds")
+    took = f" after {secs:.1f} s" if isinstance(secs, int | float) else ""
+    left = max(0, total - done)
+    rest = (f"the other {left} are left as they were and will be redone" if left != 1 else
+            "the other 1 is left as it was and will be redone")
+    return "\n".join([
+        f"Reindex cancelled{took}: {committed} of {total} files committed ({_counts(report)}); "
+        f"{rest} on the next reindex.", *_failures(report)])
 
 
 def summary(report: dict) -> str:
     """'Reindexed in 2.1 s: added 1, updated 0, removed 0, failed 1 (x.pdf: no text layer).'"""
-    failed = report.get("failed") or []
-    counts = ", ".join(f"{k} {len(v) if isinstance(v, list | tuple) else (v or 0)}"
-                       for k, v in (("added", report.get("added")),
-                                    ("updated", report.get("updated")),
-                                    ("removed", report.get("removed")), ("failed", failed)))
     secs = report.get("seconds")
     took = f" in {secs:.1f} s" if isinstance(secs, int | float) else ""
     skipped = f", skipped {report['skipped']}" if report.get("skipped") else ""
-    lines = [f"Reindexed{took}: {counts}{skipped}; "
-             f"{report.get('chunks_embedded', 0)} chunks embedded."]
-    lines += [f"Failed {f.get('path', '?')}: {f.get('error', '')}" for f in failed
-              if isinstance(f, dict)]
-    return "\n".join(lines)
+    return "\n".join([f"Reindexed{took}: {_counts(report)}{skipped}; "
+                      f"{report.get('chunks_embedded', 0)} chunks embedded.", *_failures(report)])
+
+
+def _counts(report: dict) -> str:
+    return ", ".join(f"{k} {len(v) if isinstance(v, list | tuple) else (v or 0)}"
+                     for k, v in (("added", report.get("added")),
+                                  ("updated", report.get("updated")),
+                                  ("removed", report.get("removed")),
+                                  ("failed", report.get("failed") or [])))
+
+
+def _failures(report: dict) -> list[str]:
+    return [f"Failed {f.get('path', '?')}: {f.get('error', '')}"
+            for f in report.get("failed") or [] if isinstance(f, dict)]
 
 
 class _CountingEmbedder:
@@ -284,7 +317,8 @@ class Reindexer:
     """Runs ingest in one worker thread so chat keeps answering meanwhile.
 
     `request()` starts a run, or, when one is running, queues exactly one more (a file saved
-    during a run is picked up by the next). Thread-safe.
+    during a run is picked up by the next). `cancel()` stops the run (also while it waits for
+    another ingest's lock) and drops a queued one. Thread-safe.
     """
 
     def __init__(self, settings: Settings, ingest_fn: Callable | None = None,
@@ -296,6 +330,7 @@ class Reindexer:
         self._idle = threading.Event()
         self._idle.set()
         self._again = False
+        self._cancel = threading.Event()  # handed to ingest; cleared when a run starts
         self._thread: threading.Thread | None = None
         self.progress = Progress()
 
@@ -320,7 +355,8 @@ class Reindexer:
                 self._again = True
                 return
             self._idle.clear()
-            self.progress.running = True
+            self._cancel.clear()
+            self.progress.running, self.progress.cancelling = True, False
             self._thread = threading.Thread(target=self._loop, name="reindex", daemon=True)
             self._thread.start()
 
@@ -332,9 +368,28 @@ class Reindexer:
                     self.progress.running = False
                     self._idle.set()
                     return
-                self._again = False
+                self._again = False  # requested after a cancel: a new run, not cancelled
+                self._cancel.clear()
+                self.progress.cancelling = False
+
+    def cancel(self) -> bool:
+        """Stop the run in hand and drop a queued one; True when there was one to stop.
+
+        Ingest commits the group of files it is writing, leaves the others as they were (the
+        next reindex redoes them), and a run still waiting for another ingest's lock stops
+        waiting. Returns at once; `wait()` for the run to end.
+        """
+        with self._lock:
+            if not self.running:
+                return False
+            self._again = False
+            self._cancel.set()
+            self.progress.cancelling = True
+            return True
 
     def _run_once(self) -> None:
+        from ingest.lock import StoreBusy
+
         p = self.progress
         p.running, p.done, p.total, p.source, p.error = True, 0, 0, "", ""
         # Another writer (a CLI ingest, another server) holds the store: say so, then wait.
@@ -350,14 +405,18 @@ class Reindexer:
 
         try:
             report = self._ingest()(self.settings, on_progress=on_progress, progress=False,
-                                    embedder=_CountingEmbedder(p))
+                                    embedder=_CountingEmbedder(p), cancel=self._cancel)
             p.waiting = ""
             p.report = report.to_dict() if hasattr(report, "to_dict") else dict(report or {})
             if self._after is not None:
                 self._after(self.settings)
         except Exception as exc:  # noqa: BLE001 - shown to the user, logged with traceback
-            log.exception("reindex failed")
-            p.error = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, StoreBusy) and self._cancel.is_set():
+                # Cancelled while another ingest held the lock: the wait ended, nothing touched.
+                p.report, p.waiting = {"cancelled": True, "waiting": str(exc)}, ""
+            else:
+                log.exception("reindex failed")
+                p.error = f"{type(exc).__name__}: {exc}"
         p.runs += 1
 
     @property
