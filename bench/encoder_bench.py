@@ -73,8 +73,8 @@ def whole_process(corpus: Path, work: Path, runs: int = 3) -> dict:
 
 
 def throughput(corpus: Path, work: Path, runs: int = 3) -> dict:
-    """In this process, encoders loaded: ingest (onnx) vs raw onnxruntime vs raw torch encode
-    of exactly the texts ingest embedded, interleaved."""
+    """In this process, encoders loaded: ingest (onnx; with and without NER at ingest) vs raw
+    onnxruntime vs raw torch encode of exactly the texts ingest embedded, interleaved."""
     from assistant.embeddings import get_embedder
     from assistant.onnx_encoder import passage_encoder
 
@@ -82,22 +82,25 @@ def throughput(corpus: Path, work: Path, runs: int = 3) -> dict:
 
     onnx = passage_encoder(settings_for(corpus, work / "unused"))
     model = get_embedder().model
-    ours, raw_onnx, raw_torch = [], [], []
+    times: dict[str, list[float]] = {"ingest": [], "ingest_no_ner": [], "raw_onnx": [],
+                                     "raw_torch": []}
     chunks = 0
     for i in range(runs):
         got = full_ingest(corpus, work / f"tp-store-{i}", embedder=onnx)
         chunks, texts = got["chunks"], got["texts"]
-        ours.append(got["seconds"])
-        raw_onnx.append(timed(lambda t=texts: onnx.encode(t))[0])
-        raw_torch.append(timed(lambda t=texts: model.encode(
+        times["ingest"].append(got["seconds"])
+        times["ingest_no_ner"].append(
+            full_ingest(corpus, work / f"tp-store-noner-{i}", embedder=onnx, ner="off")["seconds"])
+        times["raw_onnx"].append(timed(lambda t=texts: onnx.encode(t))[0])
+        times["raw_torch"].append(timed(lambda t=texts: model.encode(
             t, batch_size=32, normalize_embeddings=True, show_progress_bar=False))[0])
-        log.info("throughput %d/%d: ingest %.1fs, raw onnx %.1fs, raw torch %.1fs", i + 1, runs,
-                 ours[-1], raw_onnx[-1], raw_torch[-1])
-    rate = {k: round(chunks / summary(v)["median"], 1)
-            for k, v in (("ingest", ours), ("raw_onnx", raw_onnx), ("raw_torch", raw_torch))}
-    return {"chunks": chunks, "ingest_s": summary(ours, 2), "raw_onnx_s": summary(raw_onnx, 2),
-            "raw_torch_s": summary(raw_torch, 2), "chunks_per_s": rate,
+        log.info("throughput %d/%d: %s", i + 1, runs,
+                 ", ".join(f"{k} {v[-1]:.1f}s" for k, v in times.items()))
+    rate = {k: round(chunks / summary(v)["median"], 1) for k, v in times.items()}
+    return {"chunks": chunks, **{f"{k}_s": summary(v, 2) for k, v in times.items()},
+            "chunks_per_s": rate,
             "ingest_over_raw_onnx": round(rate["ingest"] / rate["raw_onnx"], 3),
+            "ingest_no_ner_over_raw_onnx": round(rate["ingest_no_ner"] / rate["raw_onnx"], 3),
             "raw_onnx_over_raw_torch": round(rate["raw_onnx"] / rate["raw_torch"], 3)}
 
 

@@ -40,9 +40,10 @@ def settings_for(corpus: Path, store_dir: Path, collection: str = "bench") -> Se
     return Settings(corpus_dir=corpus, store_dir=store_dir, collection=collection)
 
 
-def full_ingest(corpus: Path, store_dir: Path, embedder=None) -> dict:
-    """One full ingest into a new store: seconds, chunks, chunks/s, and the embedded texts."""
-    settings = settings_for(corpus, fresh_dir(store_dir))
+def full_ingest(corpus: Path, store_dir: Path, embedder=None, ner: str = "on") -> dict:
+    """One full ingest into a new store: seconds, chunks, chunks/s, and the embedded texts.
+    `ner="off"`: without named entities at ingest (ASSISTANT_INGEST_NER)."""
+    settings = settings_for(corpus, fresh_dir(store_dir)).with_(ingest_ner=ner)
     rec = RecordingEmbedder(embedder or passage_encoder(settings))
     seconds, report = timed(lambda: run_ingest(settings, embedder=rec, progress=False))
     assert not report.failed, report.failed

@@ -99,6 +99,7 @@ class Indexer:
         self.store = store
         self.cancel = cancel  # set: commit no further group; the rest stays as it was
         self._embedder = embedder
+        self._embedder_lock = threading.Lock()
         self.report = report
         self.on_done = on_done
         self.max_bytes = settings.max_file_bytes
@@ -111,11 +112,14 @@ class Indexer:
 
     @property
     def embedder(self):
-        if self._embedder is None:
-            from assistant.onnx_encoder import passage_encoder
+        """Loaded on first need (a run of only failing or unchanged files never loads it); the
+        preparing thread and this one may ask at once."""
+        with self._embedder_lock:
+            if self._embedder is None:
+                from assistant.onnx_encoder import passage_encoder
 
-            self._embedder = passage_encoder(self.settings)
-        return self._embedder
+                self._embedder = passage_encoder(self.settings)
+            return self._embedder
 
     # --- per file -----------------------------------------------------------------------------
 
@@ -135,7 +139,6 @@ class Indexer:
                     self.flush()
                 yield f, records.get(f.source), self.outcome(f, records.get(f.source))
             return
-        self.embedder  # noqa: B018 - loaded here, not raced for by the two threads
         pending: deque = deque()
         upcoming = iter(files)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as pool:
