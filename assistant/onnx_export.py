@@ -5,6 +5,9 @@ This is the only module that needs torch for the ONNX path, and it runs in a chi
 in the process that does it, and later embeddings there would drift. The cache folder of the
 export is keyed by this file's bytes (see `onnx_encoder.export_key`), so changing the export
 code makes a new export instead of reusing an old one.
+
+`python -m assistant.onnx_export --int8 SRC PATH` writes the opt-in int8 variant of an export
+(`ASSISTANT_ENCODER_PRECISION=int8`, see `quantise`); that needs onnx, not torch.
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
+# The int8 recipe's choices (bench/int8_probe.py compares the alternatives): feed-forward MatMuls
+# that stay fp32 besides attention, the down-projections of the first three layers (quantised
+# one at a time, they move vectors most: `int8_probe --sensitivity`), and whether weights are
+# 7-bit (against u8s8 overflow on CPUs without VNNI; no closer here).
+INT8_KEEP: tuple[str, ...] = tuple(f"/model/encoder/layer.{i}/output/dense/MatMul" for i in range(3))
+INT8_REDUCE_RANGE = False
 
 
 def export(embedder, path: Path) -> bool:
@@ -66,11 +75,47 @@ def export(embedder, path: Path) -> bool:
         return False
 
 
+def int8_excluded(graph, keep: tuple[str, ...] = INT8_KEEP) -> list[str]:
+    """Names of the MatMuls that stay fp32: every one outside the feed-forward blocks (attention
+    projections, attention output, the attention products) plus those named in `keep`."""
+    return [n.name for n in graph.node if n.op_type == "MatMul"
+            and ("attention" in n.name or "dense" not in n.name or n.name in keep)]
+
+
+def quantise(src: Path, path: Path, *, keep: tuple[str, ...] = INT8_KEEP, per_channel: bool = True,
+             reduce_range: bool = INT8_REDUCE_RANGE, ffn_only: bool = True) -> bool:
+    """Write the int8 variant of the fp32 export `src` at `path`, atomically: dynamic
+    quantisation, int8 weights per output channel, of the feed-forward MatMuls except `keep`
+    (`ffn_only=False`: of every MatMul with constant weights). Returns False when not possible."""
+    try:
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError:
+        log.info("onnx is not installed: the int8 encoder is not available")
+        return False
+    exclude = int8_excluded(onnx.load(str(src)).graph, keep) if ffn_only else list(keep)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        quantize_dynamic(str(src), str(tmp), weight_type=QuantType.QInt8, per_channel=per_channel,
+                         reduce_range=reduce_range, op_types_to_quantize=["MatMul"],
+                         nodes_to_exclude=exclude)
+        tmp.replace(path)
+        return True
+    except Exception as exc:  # noqa: BLE001 - int8 is opt-in, never required
+        log.warning("could not quantise %s: %s", src, exc)
+        tmp.unlink(missing_ok=True)
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m assistant.onnx_export PATH`: export the packaged model's transformer."""
+    """`python -m assistant.onnx_export PATH`: export the packaged model's transformer;
+    `python -m assistant.onnx_export --int8 SRC PATH`: its int8 variant from the export SRC."""
     args = sys.argv[1:] if argv is None else argv
+    if len(args) == 3 and args[0] == "--int8":
+        return 0 if quantise(Path(args[1]), Path(args[2])) else 1
     if len(args) != 1:
-        print("usage: python -m assistant.onnx_export PATH", file=sys.stderr)
+        print("usage: python -m assistant.onnx_export [--int8 SRC] PATH", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .embeddings import Embedder

@@ -1,33 +1,48 @@
-"""Is an int8 encoder faithful? Quantise the ONNX export several ways and compare its passage
-vectors with fp32 ones (cosine) and its speed, on the seed corpus's passages (plus, with
---realdev, the ../shared/realdev documents, read in place).
+"""Is an int8 encoder faithful? Quantise the ONNX export several ways and compare its vectors
+with fp32 ones (cosine, nearest passage) and its speed, on the seed corpus's passages and the
+eval questions (plus, with --realdev, the ../shared/realdev documents and questions, read in
+place). Speed is passages per second, encoders interleaved over --runs runs, median.
 
-    python -m bench.int8_probe [--realdev] [--generated 100]
+    python -m bench.int8_probe --realdev [--runs 5] [--variant NAME ...]
+    python -m bench.int8_probe --realdev --sensitivity   # each FFN MatMul quantised alone
 
-Not adopted unless every vector stays within cosine 0.999 of fp32 (then retrieval and answers
-on realdev would be checked before switching).
+The recipe `ASSISTANT_ENCODER_PRECISION=int8` uses is `assistant.onnx_export.quantise` with its
+defaults (the variant "shipped" here); whether it is the default is decided on realdev's
+recall@5 and accuracy (`dialogue-assistant eval ../shared/realdev --folds`), not on cosine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
-from .measure import ROOT, WORK, make_corpus, timed
+from .measure import ROOT, WORK, make_corpus
 
-VARIANTS = {
-    "dynamic, default": {},
-    "dynamic, per-channel": {"per_channel": True},
-    "dynamic, per-channel, FFN MatMuls only": {"per_channel": True, "ffn_only": True},
+LAYER = "/model/encoder/layer.{}/{}/dense/MatMul"  # {} = 0..5; intermediate (up) or output (down)
+LAST_FFN = (LAYER.format(5, "intermediate"), LAYER.format(5, "output"))
+EARLY_DOWN = tuple(LAYER.format(i, "output") for i in range(3))  # most sensitive: --sensitivity
+VARIANTS: dict[str, dict] = {
+    "shipped": {},  # = FFN only, layers 0-2 down fp32
+    "all MatMuls, per-tensor": {"per_channel": False, "ffn_only": False, "keep": ()},
+    "all MatMuls, per-channel": {"ffn_only": False, "keep": ()},
+    "FFN only": {"keep": ()},
+    "FFN only, 7-bit": {"keep": (), "reduce_range": True},
+    "FFN only, last layer fp32": {"keep": LAST_FFN},
+    "FFN only, layer 0 down fp32": {"keep": EARLY_DOWN[:1]},
+    "FFN only, layers 0-2 down fp32": {"keep": EARLY_DOWN},
+    "FFN only, 7-bit, layers 0-2 down fp32": {"keep": EARLY_DOWN, "reduce_range": True},
 }
 
 
 def texts_of(folders: list[Path]) -> list[str]:
+    """The embedding texts ingest makes of every document in `folders`."""
     from assistant.onnx_encoder import passage_encoder
     from assistant.settings import Settings
     from ingest.chunking import chunk_document, embedding_text
@@ -48,52 +63,99 @@ def texts_of(folders: list[Path]) -> list[str]:
     return out
 
 
-def quantise(src: Path, dst: Path, per_channel: bool = False, ffn_only: bool = False) -> None:
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+def questions_of(files: list[Path]) -> list[str]:
+    out = []
+    for f in files:
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                out.append(row.get("question") or row.get("q"))
+    return [q for q in out if q]
 
-    exclude = []
-    if ffn_only:  # attention projections and the output dense stay fp32
-        graph = onnx.load(str(src)).graph
-        exclude = [n.name for n in graph.node if n.op_type == "MatMul"
-                   and ("attention" in n.name or "dense" not in n.name)]
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel,
-                     op_types_to_quantize=["MatMul"], nodes_to_exclude=exclude)
+
+def fidelity(ref: np.ndarray, got: np.ndarray, qref: np.ndarray, qgot: np.ndarray) -> dict:
+    """Cosine to fp32 of passages and questions; how often a passage's nearest other passage
+    and a question's top-5 passages are the fp32 ones."""
+    cos = (ref * got).sum(axis=1)
+    qcos = (qref * qgot).sum(axis=1)
+    near_ref, near_got = ref @ ref.T, got @ got.T
+    np.fill_diagonal(near_ref, -2)
+    np.fill_diagonal(near_got, -2)
+    top_ref = np.argsort(-(qref @ ref.T), axis=1)[:, :5]
+    top_got = np.argsort(-(qgot @ got.T), axis=1)[:, :5]
+    overlap = [len(set(a) & set(b)) / 5 for a, b in zip(top_ref, top_got, strict=True)]
+    return {"cos_mean": round(float(cos.mean()), 4), "cos_min": round(float(cos.min()), 4),
+            "q_cos_mean": round(float(qcos.mean()), 4), "q_cos_min": round(float(qcos.min()), 4),
+            "nearest_same": round(float(np.mean(near_ref.argmax(1) == near_got.argmax(1))), 3),
+            "q_top5_overlap": round(float(np.mean(overlap)), 3)}
+
+
+def speed(encoders: dict[str, object], texts: list[str], runs: int) -> dict[str, float]:
+    """Median passages/s of each encoder, the encoders taking turns in every run."""
+    for enc in encoders.values():
+        enc.encode(texts[:8])  # warm-up
+    times: dict[str, list[float]] = {k: [] for k in encoders}
+    for _ in range(runs):
+        for name, enc in encoders.items():
+            t0 = time.perf_counter()
+            enc.encode(texts)
+            times[name].append(time.perf_counter() - t0)
+    return {k: round(len(texts) / statistics.median(v), 1) for k, v in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     from assistant.onnx_encoder import OnnxEncoder, ensure_export
+    from assistant.onnx_export import int8_excluded, quantise
     from assistant.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m bench.int8_probe")
     parser.add_argument("--realdev", action="store_true")
-    parser.add_argument("--generated", type=int, default=100)
+    parser.add_argument("--generated", type=int, default=0, help="add N generated reports")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per encoder (0: none)")
     parser.add_argument("--variant", choices=list(VARIANTS), action="append",
                         help="only these quantisations (default: all)")
+    parser.add_argument("--sensitivity", action="store_true",
+                        help="quantise each feed-forward MatMul alone and rank them by damage")
     args = parser.parse_args(argv)
-    folders = [ROOT / "corpus", make_corpus(WORK / f"corpus-int8-{args.generated}", args.generated)]
+    folders = [ROOT / "corpus"]
+    qfiles = [ROOT / "tests" / "eval" / "qa.jsonl"]
+    if args.generated:
+        folders.append(make_corpus(WORK / f"corpus-int8-{args.generated}", args.generated))
     if args.realdev:
         folders.append(ROOT.parent / "shared" / "realdev" / "docs")
-    texts = texts_of(folders)
+        qfiles.append(ROOT.parent / "shared" / "realdev" / "qa.jsonl")
+    texts, questions = texts_of(folders), questions_of(qfiles)
     fp32 = OnnxEncoder(ensure_export(Settings()))
-    t32, ref = timed(lambda: fp32.encode(texts))
-    out = {"passages": len(texts), "fp32_s": round(t32, 2)}
+    ref, qref = fp32.encode(texts), fp32.encode(questions)
+    out: dict = {"passages": len(texts), "questions": len(questions)}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, opts in VARIANTS.items():
-            if args.variant and name not in args.variant:
-                continue
-            path = Path(tmp) / f"{len(out)}.onnx"
-            quantise(fp32.path, path, **opts)
-            enc = OnnxEncoder(path)
-            t8, got = timed(lambda e=enc: e.encode(texts))
-            cos = (ref * got).sum(axis=1)
-            out[name] = {"seconds": round(t8, 2), "speed_vs_fp32": round(t32 / t8, 2),
-                         "cos_mean": round(float(cos.mean()), 4),
-                         "cos_min": round(float(cos.min()), 4),
-                         "top1_same_as_fp32": round(float(np.mean(
-                             (got @ got.T).argsort(axis=1)[:, -2] ==
-                             (ref @ ref.T).argsort(axis=1)[:, -2])), 3)}
-            print(name, out[name], file=sys.stderr)
+        if args.sensitivity:
+            import onnx
+
+            graph = onnx.load(str(fp32.path)).graph
+            ffn = [n.name for n in graph.node if n.op_type == "MatMul"
+                   and n.name not in int8_excluded(graph, ())]
+            rows = {}
+            for name in ffn:
+                path = Path(tmp) / "one.onnx"
+                quantise(fp32.path, path, keep=tuple(m for m in ffn if m != name))
+                enc = OnnxEncoder(path)
+                rows[name] = fidelity(ref, enc.encode(texts), qref, enc.encode(questions))
+                print(name, rows[name], file=sys.stderr)
+            out["sensitivity"] = dict(sorted(rows.items(), key=lambda kv: kv[1]["cos_mean"]))
+        else:
+            encoders = {"fp32": fp32}
+            for name, opts in VARIANTS.items():
+                if args.variant and name not in args.variant:
+                    continue
+                path = Path(tmp) / f"{len(encoders)}.onnx"
+                quantise(fp32.path, path, **opts)
+                enc = encoders[name] = OnnxEncoder(path)
+                out[name] = fidelity(ref, enc.encode(texts), qref, enc.encode(questions))
+                print(name, out[name], file=sys.stderr)
+            if args.runs:
+                out["passages_per_s"] = speed(encoders, texts, args.runs)
+                out["runs"] = args.runs
     print(json.dumps(out, indent=2))
     return 0
 
