@@ -130,6 +130,12 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
         "no_strict": 0.0 if strict_terms(plan.question) else 1.0,
     }
     f.update(constraint_features(plan, chosen, index, kind))
+    # For who/when/where/how many the quoted unit must carry the question's own predicate
+    # ("chaired", "signed") and an entity of the kind asked for: a date beside other words is
+    # usually another event's. (Interactions: a linear model weighs them alike for every kind.)
+    typed = kind in WANTED
+    f["typed_no_verb"] = 1.0 if typed and f["has_verb"] and not f["verb"] else 0.0
+    f["typed_no_entity"] = 1.0 if typed and not ent_match else 0.0
     for k in KINDS:
         f[f"kind_{k}"] = 1.0 if kind == k else 0.0
     if not reason and not f["type_ok"]:
