@@ -5,15 +5,24 @@ names, numbers and acronyms, its focus noun, enough of its words, the kind of an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .answer_types import WANTED
 from .candidates import Unit
 from .features import KINDS
 from .index import ChunkIndex, acronyms, header_text
-from .qtype import REQUIRED_CUE, cue
+from .qtype import REQUIRED_CUE, cue, question_focus
 from .retrieval import QueryPlan
-from .terms import _coverage, _covered, focus_term, processes_named, strict_terms
+from .terms import (
+    _coverage,
+    _covered,
+    focus_term,
+    ordinal_match,
+    ordinals,
+    processes_named,
+    strict_terms,
+)
 from .textnorm import STOPWORDS, fold, tokens
 
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
@@ -120,6 +129,13 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
         "local": cand.f.get("local", 0.0),
         "no_strict": 0.0 if strict_terms(plan.question) else 1.0,
     }
+    f.update(constraint_features(plan, chosen, index, kind))
+    # For who/when/where/how many the quoted unit must carry the question's own predicate
+    # ("chaired", "signed") and an entity of the kind asked for: a date beside other words is
+    # usually another event's. (Interactions: a linear model weighs them alike for every kind.)
+    typed = kind in WANTED
+    f["typed_no_verb"] = 1.0 if typed and f["has_verb"] and not f["verb"] else 0.0
+    f["typed_no_entity"] = 1.0 if typed and not ent_match else 0.0
     for k in KINDS:
         f[f"kind_{k}"] = 1.0 if kind == k else 0.0
     if not reason and not f["type_ok"]:
@@ -194,3 +210,33 @@ def _coverage_stats(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex,
     focus = focus_term(plan.question, kind)
     return {"coverage": _coverage(own, bag) if own else 1.0,
             "focus_missing": 1.0 if focus and focus not in CATEGORY and not _covered(focus, bag) else 0.0}
+
+
+def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkIndex,
+                        kind: str) -> dict[str, float]:
+    """Whether the quoted units themselves (with their report's title, date and place) satisfy
+    the question's constraints: its names, numbers and years (`strict_cited`), the meeting's
+    ordinal (`ord_ok`; `ord_clash` when they give another one), a year the report's date
+    contradicts (`year_clash`), and the noun asked about (`focus_cited`)."""
+    text = " ".join(u.text for u in chosen)
+    metas = [index.rows[r].meta for r in dict.fromkeys(u.row for u in chosen)]
+    titles = " ".join(str(m.get("title") or "") for m in metas)
+    head = set()
+    for m in metas:
+        head |= set(tokens(header_text(m))) | acronyms(header_text(m))
+    question = plan.question + (" " + plan.previous if plan.follow_up and plan.previous else "")
+    asked = ordinals(question)
+    om = ordinal_match(asked, text + " " + titles)
+    strict = strict_terms(question)
+    bag = set(tokens(text)) | acronyms(text) | head
+    years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
+    have_years = set(re.findall(r"\b(?:19|20)\d\d\b", text + " " + titles))
+    doc_years = {str(m.get("date") or "")[:4] for m in metas} - {""}
+    focus = question_focus(plan.question, kind)
+    return {
+        "strict_cited": (sum(_covered(t, bag) for t in strict) / len(strict)) if strict else 1.0,
+        "ord_ok": 1.0 if not asked or om > 0 else 0.0,
+        "ord_clash": 1.0 if om < 0 else 0.0,
+        "year_clash": 1.0 if years and not years & (have_years | doc_years) and doc_years else 0.0,
+        "focus_cited": 1.0 if not focus or _covered(focus, set(tokens(text))) else 0.0,
+    }

@@ -26,9 +26,16 @@ from .candidates import (
 )
 from .index import MONTHS, ChunkIndex, ChunkRow, acronyms, header_text
 from .nlp import question_verbs
-from .qtype import cue
+from .qtype import cue, question_focus
 from .retrieval import Hit, QueryPlan
-from .terms import GENERIC, QUESTION_WORDS, TYPE_WORDS, _coverage, _covered, strict_terms
+from .terms import (
+    GENERIC,
+    QUESTION_WORDS,
+    TYPE_WORDS,
+    _coverage,
+    _covered,
+    strict_terms,
+)
 from .textnorm import STOPWORDS, fold, tokens, words
 
 WINDOW = 28               # words per window when scoring long units
@@ -96,6 +103,8 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
     folded_q = fold(plan.question)
     said = fold(plan.context) if plan.follow_up else ""
     verbs = [tokens(v)[0] for v in question_verbs(plan.question) if tokens(v)]
+    # The common noun the question asks about ("which REPORT", "the THEME of"), from its parse.
+    focus = question_focus(plan.question, kind)
     for u in units:
         vecs = vec_rows[u.row]
         u.dense = float(vecs[u.order] @ qvec) if u.order < len(vecs) else 0.0
@@ -141,6 +150,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         u.f["said_before"] = 1.0 if said and fold(u.text[:120]) in said else 0.0
         # The question's own names, numbers and dates in the unit itself (not only in its
         # report's header): the sentence about *the* meeting asked about.
+        u.f["focus_unit"] = 1.0 if focus and _covered(focus, have) else 0.0
         u.f["strict_unit"] = (sum(_covered(t, have) for t in strict) / len(strict)) if strict else 0.0
         lw = local[index.rows[u.row].source]
         u.f["local"] = _window_coverage(lw, text) if lw else 0.0

@@ -10,10 +10,12 @@ title, "where" a place, "what does X stand for" an expansion, "which ..." often 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .index import acronyms
-from .terms import ALIASES, count_noun
-from .textnorm import fold, stem
+from .nlp import load_parser
+from .terms import ALIASES, TYPE_WORDS, count_noun
+from .textnorm import STOPWORDS, fold, stem, tokens
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}})?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}|(?:19|20)\d\d|{_MONTH}\b)", re.I)
@@ -145,3 +147,30 @@ def normalise_phrases(question: str) -> str:
     for pattern, repl in _PHRASES:
         question = re.sub(pattern, repl, question, flags=re.I)
     return question
+
+
+# Nouns that name the kind of answer, not its topic ("which country", "what organisation").
+_CATEGORY_NOUNS = frozenset(tokens("organisation organization country countries institution project "
+                                   "person official body agency state people thing one way"))
+
+
+@lru_cache(maxsize=512)
+def question_focus(question: str, kind: str = "other") -> str | None:
+    """The common noun a question asks about, as a token, from spaCy's parse: the noun after
+    "which"/"what" ("Which REPORT did ... adopt"), else the question's first common noun ("What
+    was the central THEME of ..."). None when that noun only names the kind of answer ("which
+    country", "which city") or the question has no common noun ("Who opened the SOM?")."""
+    doc = load_parser()(question[:500])
+    noun = None
+    for t in doc:
+        if t.lower_ in ("which", "what") and t.dep_ == "det" and t.head.pos_ == "NOUN":
+            noun = t.head
+            break
+    if noun is None:
+        noun = next((t for t in doc if t.pos_ == "NOUN"), None)
+    if noun is None:
+        return None
+    tok = tokens(noun.lemma_)
+    if not tok or noun.lower_ in STOPWORDS or tok[0] in _CATEGORY_NOUNS or tok[0] in TYPE_WORDS.get(kind, ()):
+        return None
+    return tok[0]

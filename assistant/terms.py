@@ -120,3 +120,48 @@ def _coverage(terms: dict[str, float], bag: set[str]) -> float:
     if total <= 0:
         return 1.0
     return sum(w for t, w in terms.items() if _covered(t, bag)) / total
+
+
+_ORDINAL_WORDS = {w: i for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), 1)}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60}
+_ORDINAL_WORDS.update({"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60})
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+def _roman(s: str) -> int | None:
+    total, prev = 0, 0
+    for c in reversed(s):
+        v = _ROMAN[c]
+        total, prev = (total - v, prev) if v < prev else (total + v, v)
+    return total if 1 < total < 90 else None
+
+
+def ordinals(text: str) -> set[int]:
+    """The ordinal numbers a text gives a meeting ("33rd", "eighth", "twenty-first", "XXII CSM"),
+    as integers; "first" is left out (mostly "first ever", "first time", not a meeting's number)."""
+    out: set[int] = set()
+    for m in re.finditer(r"\b(\d{1,3})(?:st|nd|rd|th)\b", text, re.I):
+        out.add(int(m.group(1)))
+    for m in re.finditer(r"\b(?:(twenty|thirty|forty|fifty|sixty)[- ])?([a-z]+)\b", fold(text)):
+        n = _ORDINAL_WORDS.get(m.group(2))
+        if n is not None and (m.group(1) is None or n < 10):
+            out.add(n + (_TENS[m.group(1)] if m.group(1) else 0))
+    for m in re.finditer(r"\b([IVXL]{1,7})\s+(?=[A-Z][\w’'-]+)", text):
+        n = _roman(m.group(1))
+        if n:
+            out.add(n)
+    out.discard(1)
+    return out
+
+
+def ordinal_match(asked: set[int], text: str) -> float:
+    """1 when `text` gives one of the ordinals a question asks about, -1 when it gives only
+    others (the 6th meeting for a question about the 8th), 0 when it gives none or none is asked."""
+    if not asked:
+        return 0.0
+    have = ordinals(text)
+    if have & asked:
+        return 1.0
+    return -1.0 if have else 0.0

@@ -331,3 +331,25 @@ def test_take_part_reads_as_participate():
     assert normalise_phrases("Which states take part in the Prague Process?") == \
         "Which states participate in the Prague Process?"
     assert kind_of("On which exact day in 2011 is the conference?") == "date"
+
+
+def test_ordinals_read_the_meeting_number_in_any_spelling():
+    from assistant.terms import ordinal_match, ordinals
+
+    assert ordinals("the 33rd SOM") == {33}
+    assert ordinals("The Sixth Ministerial Consultation") == {6}
+    assert ordinals("XXII South American Conference on Migration") == {22}
+    assert ordinals("the twenty-first session") == {21}
+    assert ordinals("the first time; I Agree") == set()  # "first" and a lone "I" are not numbers
+    assert ordinal_match({8}, "Preparatory meetings for 8th Abu Dhabi Dialogue") == 1.0
+    assert ordinal_match({8}, "The Sixth Ministerial Consultation") == -1.0
+    assert ordinal_match({8}, "The Ministerial Consultation") == 0.0
+
+
+def test_question_focus_is_the_noun_asked_about():
+    from assistant.qtype import question_focus
+
+    assert question_focus("Which report did the Board adopt in June 2022?", "list") == "report"
+    assert question_focus("How many staff does the Secretariat have?", "count") == "staff"
+    assert question_focus("Which venue hosted the Twelfth GFMD Summit?", "place") is None  # a kind, not a topic
+    assert question_focus("Who opened the EMN Conference 2014?", "person") is None

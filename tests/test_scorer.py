@@ -28,8 +28,12 @@ def test_scorer_prefers_a_typed_similar_unit_to_an_unrelated_one():
     assert s.unit.logit(good) > s.unit.logit(bad) + 1.0  # a conditional logit: scores rank
     sure = {"p_unit": 0.9, "p_gap": 0.6, "p_doc_gap": 0.6, "strict_share": 1.0, "supported": 1.0,
             "coverage_q": 1.0, "type_ok": 1.0, "ent_match": 1.0, "dense": 0.7, "doc": 1.0,
-            "context": 1.0, "kind_person": 1.0}
+            "context": 1.0, "kind_person": 1.0, "verb": 1.0, "has_verb": 1.0,
+            # the question's constraints all satisfied by the quoted unit and its report
+            "strict_cited": 1.0, "ord_ok": 1.0, "focus_cited": 1.0}
     unsure = {**sure, "p_unit": 0.05, "p_gap": -0.3, "p_doc_gap": -0.3, "strict_share": 0.0,
               "missing": 1.0, "supported": 0.0, "coverage_q": 0.2, "type_ok": 0.0,
-              "ent_match": 0.0, "dense": 0.1, "doc": 0.0, "context": 0.2, "focus_missing": 1.0}
+              "ent_match": 0.0, "dense": 0.1, "doc": 0.0, "context": 0.2, "focus_missing": 1.0,
+              "verb": 0.0, "strict_cited": 0.0, "focus_cited": 0.0, "typed_no_verb": 1.0,
+              "typed_no_entity": 1.0}
     assert s.answer.probability(sure) >= s.threshold > s.answer.probability(unsure)
