@@ -5,6 +5,7 @@ Every comparison runs interleaved (A, B, C, A, B, C, ...) on the same corpus, so
 hits all alike; the ratios are the figures to read, the seconds move with the load.
 
     python -m bench.encoder_bench --reports 400 --runs 3    # standalone, prints JSON
+    python -m bench.encoder_bench --reports 400 --only word_pieces   # what each pipeline embeds
 """
 
 from __future__ import annotations
@@ -145,11 +146,44 @@ def no_change_process(corpus: Path, store: Path, runs: int = 5, collection: str 
     return {"files": json.loads(out)["unchanged"], "s": summary(times, 3)}
 
 
+def word_pieces(corpus: Path) -> dict:
+    """What each pipeline gives the model, in word pieces (each text cut at the 256-piece
+    window, as both encoders cut it): our embedded texts, the same without their document
+    header, and the tutorial's chunks. Tokenizer only, no model run."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from assistant.onnx_encoder import passage_encoder
+    from ingest.chunking import chunk_document, embedding_text
+    from ingest.loaders import load
+
+    from .baseline import load_raw
+    from .ingest_bench import settings_for
+
+    count = passage_encoder(settings_for(corpus, WORK / "unused")).count_tokens
+    ours = plain = n_ours = 0
+    for p in sorted(corpus.iterdir()):
+        if not p.is_file() or p.name[:1] == ".":
+            continue
+        doc = load(p, p.name)
+        for c in chunk_document(doc, count_tokens=count):
+            ours += min(256, count(embedding_text(doc, c, count_tokens=count)))
+            plain += min(256, count(c.text))
+            n_ours += 1
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    tutorial = [c.page_content for c in splitter.split_documents(load_raw(corpus))]
+    tut = sum(min(256, count(t)) for t in tutorial)
+    return {"ours": {"chunks": n_ours, "pieces": ours}, "ours_without_header": plain,
+            "tutorial": {"chunks": len(tutorial), "pieces": tut},
+            "ours_over_tutorial": round(ours / tut, 3),
+            "without_header_over_tutorial": round(plain / tut, 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.encoder_bench")
     parser.add_argument("--reports", type=int, default=400, help="generated reports (+ seeds)")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=("startup", "throughput", "whole_process"), default=None)
+    parser.add_argument("--only", choices=("startup", "throughput", "whole_process", "word_pieces"),
+                        default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     work = WORK / "encoder"
@@ -157,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = make_corpus(work / f"corpus-{args.reports}", args.reports)
     sections = {"startup": lambda: startup(work, runs=args.runs),
                 "throughput": lambda: throughput(corpus, work, runs=args.runs),
-                "whole_process": lambda: whole_process(corpus, work, runs=args.runs)}
+                "whole_process": lambda: whole_process(corpus, work, runs=args.runs),
+                "word_pieces": lambda: word_pieces(corpus)}
     for name, fn in sections.items():
         if args.only in (None, name):  # each section printed as soon as it is measured
             print(json.dumps({name: fn()}), flush=True)
