@@ -25,6 +25,7 @@ from .terms import (
 )
 from .textnorm import STOPWORDS, fold, tokens
 
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 
 
@@ -229,8 +230,8 @@ def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkInd
     om = ordinal_match(asked, text + " " + titles)
     strict = strict_terms(question)
     bag = set(tokens(text)) | acronyms(text) | head
-    years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
-    have_years = set(re.findall(r"\b(?:19|20)\d\d\b", text + " " + titles))
+    years = set(YEAR.findall(question))
+    have_years = set(YEAR.findall(text + " " + titles))
     doc_years = {str(m.get("date") or "")[:4] for m in metas} - {""}
     focus = question_focus(plan.question, kind)
     return {

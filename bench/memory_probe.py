@@ -32,15 +32,17 @@ class RandomVectors:
         return vecs, [np.repeat(vecs[i : i + 1], len(s), axis=0) for i, s in enumerate(spans)]
 
 
-def build(reports: int) -> tuple[Path, Path]:
+def build(reports: int, name: str = "mem", ner: str = "on") -> tuple[Path, Path]:
+    """The seeds + `reports` generated reports in `WORK/corpus-{name}`, indexed with random
+    vectors into `WORK/store-{name}-{reports}` (`ner="off"`: without NER, faster)."""
     from assistant.onnx_encoder import passage_encoder
     from ingest.pipeline import run_ingest
 
     from .ingest_bench import settings_for
 
-    corpus = make_corpus(WORK / "corpus-mem", reports)
-    store = WORK / f"store-mem-{reports}"
-    settings = settings_for(corpus, store)
+    corpus = make_corpus(WORK / f"corpus-{name}", reports)
+    store = WORK / f"store-{name}-{reports}"
+    settings = settings_for(corpus, store).with_(ingest_ner=ner)
     s, report = timed(lambda: run_ingest(settings, embedder=RandomVectors(
         passage_encoder(settings)), progress=False))
     assert not report.failed, report.failed

@@ -13,32 +13,21 @@ import json
 import sys
 
 from .encoder_bench import no_change_process
-from .ingest_bench import settings_for
-from .measure import WORK, make_corpus, timed
-from .memory_probe import RandomVectors
+from .memory_probe import build
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.onnx_encoder import passage_encoder
     from ingest import manifest
-    from ingest.pipeline import run_ingest
 
     parser = argparse.ArgumentParser(prog="python -m bench.nochange_probe")
     parser.add_argument("--reports", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    corpus = make_corpus(WORK / f"corpus-nochange-{args.reports}", args.reports)
-    store = WORK / f"store-nochange-{args.reports}"
-    settings = settings_for(corpus, store).with_(ingest_ner="off")
-    s, report = timed(lambda: run_ingest(settings, embedder=RandomVectors(
-        passage_encoder(settings)), progress=False))
-    assert not report.failed, report.failed
-    print(f"store: {report.chunks_total} chunks ({s:.0f} s)", file=sys.stderr)
+    corpus, store = build(args.reports, name="nochange", ner="off")
     (store / manifest.NAME).unlink()
     first = no_change_process(corpus, store, runs=1)  # the full comparison; writes the note
     again = no_change_process(corpus, store, runs=args.runs)
-    print(json.dumps({"reports": args.reports, "chunks": report.chunks_total,
-                      "first_run": first, "no_change": again}))
+    print(json.dumps({"reports": args.reports, "first_run": first, "no_change": again}))
     return 0
 
 

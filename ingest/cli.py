@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = run_ingest(
             settings, full=args.full, shard=args.shard, progress=False if args.quiet else None,
-            wait=not args.no_wait,
+            wait=not args.no_wait, use_note=False,
         )
     except StoreBusy as exc:
         log.error("%s; not started (--no-wait)", exc)

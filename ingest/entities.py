@@ -28,7 +28,6 @@ class Reading:
     head_end: int
     sentences: tuple[tuple[int, int], ...]
     entities: tuple[tuple[int, int, str], ...]
-    whole: bool
 
     def in_head(self) -> list[tuple[int, int, str]]:
         return [e for e in self.entities if e[1] <= self.head_end]
@@ -62,7 +61,7 @@ def read_entities(text: str, head_end: int, whole: bool = True) -> Reading:
         if s == 0:
             sentences = [(x.start_char, x.end_char) for x in doc.sents]
         entities.extend((s + x.start_char, s + x.end_char, x.label_) for x in doc.ents)
-    return Reading(head_end, tuple(sentences), tuple(entities), whole)
+    return Reading(head_end, tuple(sentences), tuple(entities))
 
 
 def spans_within(entities: tuple[tuple[int, int, str], ...], start: int,

@@ -123,27 +123,20 @@ class Indexer:
 
     # --- per file -----------------------------------------------------------------------------
 
-    def prepare_ahead(self, files: list[FileEntry], records: dict[str, dict],
-                      ahead: int | None = None) -> Iterator[tuple[FileEntry, dict | None, object]]:
+    def prepare_ahead(self, files: list[FileEntry], records: dict[str, dict]
+                      ) -> Iterator[tuple[FileEntry, dict | None, object]]:
         """(file, record, outcome) in order, each file loaded, chunked and read by spaCy in a
-        worker thread up to `ahead` files (and `AHEAD_BYTES`) ahead, while this thread embeds
+        worker thread up to `AHEAD_FILES` files (and `AHEAD_BYTES`) ahead, while this thread embeds
         and commits: onnxruntime and spaCy's matrix products release the GIL, so the two
         share the cores. Pass each to `take`. A file slow to prepare does not hold back the
         ones prepared before it: they are committed while it is waited for."""
         if not files:
             return
-        ahead = AHEAD_FILES if ahead is None else ahead
-        if ahead <= 0:  # one thread: each file prepared when its turn comes
-            for f in files:
-                if self.group and time.monotonic() - self._group_since > GROUP_SECONDS:
-                    self.flush()
-                yield f, records.get(f.source), self.outcome(f, records.get(f.source))
-            return
         pending: deque = deque()
         upcoming = iter(files)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as pool:
             def fill() -> None:
-                while len(pending) < ahead and sum(f.size for f, _ in pending) < AHEAD_BYTES:
+                while len(pending) < AHEAD_FILES and sum(f.size for f, _ in pending) < AHEAD_BYTES:
                     f = next(upcoming, None)
                     if f is None:
                         return

@@ -25,7 +25,7 @@ from assistant.settings import Settings
 
 from .lock import ingest_running
 from .report import IngestReport
-from .walk import SUPPORTED, FileEntry, walk_corpus
+from .walk import FileEntry, supported_extensions, walk_corpus
 
 log = logging.getLogger("ingest.pipeline")
 
@@ -40,7 +40,7 @@ def _path(settings: Settings) -> Path:
 
 def _key(settings: Settings) -> dict:
     return {"version": VERSION, "corpus": str(Path(settings.corpus_dir).resolve()),
-            "collection": settings.collection, "extensions": sorted(SUPPORTED)}
+            "collection": settings.collection, "extensions": list(supported_extensions())}
 
 
 def store_stamp(settings: Settings) -> list | None:
@@ -95,7 +95,7 @@ def unchanged(settings: Settings) -> IngestReport | None:
     root = Path(settings.corpus_dir)
     if not root.is_dir():
         return None
-    walk = walk_corpus(root, extensions=tuple(sorted(SUPPORTED)))
+    walk = walk_corpus(root, extensions=supported_extensions())
     if walk.failed or stats(walk.files) != note.get("files"):
         return None
     for source, why in walk.skipped:

@@ -35,7 +35,7 @@ from .indexer import Indexer, describe
 from .lock import StoreBusy, WriterLock
 from .records import chunk_id, file_fingerprint, remove_sources, shard_of
 from .report import IngestReport
-from .walk import SUPPORTED, FileEntry, walk_corpus
+from .walk import FileEntry, supported_extensions, walk_corpus
 
 __all__ = ["IngestError", "IngestReport", "StoreBusy", "chunk_id", "file_fingerprint", "run_ingest",
            "shard_of", "supported_extensions"]
@@ -64,6 +64,7 @@ def run_ingest(
     wait: bool = True,
     cancel: threading.Event | None = None,
     only: Collection[str] | None = None,
+    use_note: bool = True,
 ) -> IngestReport:
     """Bring the store in line with `settings.corpus_dir`; return what was done.
 
@@ -83,6 +84,8 @@ def run_ingest(
         cancel: set it (from another thread) to stop after the file in hand; what was done is
             committed, the rest stays as it was, and `report.cancelled` is True.
         only: look only at these sources (e.g. the PENDING ones `serve` repairs at start).
+        use_note: answer from the no-change note when it shows nothing changed
+            (`ingest.manifest`); False when the caller has just asked it (the CLI).
 
     Usage:
         >>> run_ingest(settings, shard=(0, 4)).failed
@@ -90,7 +93,7 @@ def run_ingest(
     t0 = time.perf_counter()
     settings = settings or Settings.from_env()
     complete = shard is None and only is None
-    if complete and not full:
+    if complete and not full and use_note:
         report = manifest.unchanged(settings)  # nothing changed: known without opening Chroma
         if report is not None:
             log.info("%s", report.summary())
@@ -176,8 +179,8 @@ def _run(settings, store, embedder, root, full, shard, in_shard, progress, on_pr
     if report.changed:
         _refresh_derived(store)
     if complete and not report.failed and not report.cancelled and not walk.failed:
-        done = {s for s, m in store.doc_records().items() if m.get("status") == DONE}
-        manifest.write(settings, files, report, empty=sum(f.source not in done for f in files))
+        # Skipped = hidden or unsupported (the walk's) + empty documents.
+        manifest.write(settings, files, report, empty=report.skipped - len(walk.skipped))
     return report
 
 
@@ -198,11 +201,6 @@ def repair_pending(settings: Settings, *, store: Store | None = None,
         return None
     log.warning("repairing %d report(s) a killed ingest left half-indexed", len(pending))
     return run_ingest(settings, store=store, only=set(pending), wait=wait, progress=False)
-
-
-def supported_extensions() -> tuple[str, ...]:
-    """The suffixes the loaders read (lower case, with the dot)."""
-    return tuple(sorted(SUPPORTED))
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -19,6 +19,11 @@ from pathlib import Path
 SUPPORTED = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})  # what the loaders read
 
 
+def supported_extensions() -> tuple[str, ...]:
+    """The suffixes the loaders read (lower case, with the dot), sorted."""
+    return tuple(sorted(SUPPORTED))
+
+
 @dataclass(frozen=True)
 class FileEntry:
     """A candidate document: `source` is its path relative to the corpus root, with '/'."""

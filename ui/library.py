@@ -24,6 +24,7 @@ from pathlib import Path
 from assistant import Settings
 from ingest.model import LoadError
 from ingest.safety import binary_problem, check_zip, mib
+from ingest.walk import supported_extensions, walk_corpus
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,6 @@ SIGNATURES = {".pdf": (b"%PDF-",), ".docx": (b"PK\x03\x04",)}
 
 class UploadError(ValueError):
     """An upload refused; `str()` says why in words a user can act on."""
-
-
-def supported_extensions() -> tuple[str, ...]:
-    """The extensions ingest can load ('.txt', '.pdf', ...), lower case."""
-    from ingest.loaders import SUPPORTED
-
-    return tuple(sorted({e.lower() if e.startswith(".") else f".{e.lower()}" for e in SUPPORTED}))
 
 
 def safe_name(name: str, allowed: Iterable[str]) -> str:
@@ -302,11 +296,10 @@ def pending_files(settings: Settings) -> list[str]:
     the progress line's total and 'now' file before ingest reports the first one done."""
     try:
         from assistant.store import Store
-        from ingest.pipeline import _same_stat, walk_corpus
-        from ingest.pipeline import supported_extensions as exts
+        from ingest.pipeline import _same_stat
 
         records = Store(settings).doc_records()
-        walk = walk_corpus(Path(settings.corpus_dir), extensions=exts())
+        walk = walk_corpus(Path(settings.corpus_dir), extensions=supported_extensions())
         return [f.source for f in walk.files if not _same_stat(records.get(f.source), f)]
     except Exception:  # noqa: BLE001 - progress detail only; the run itself reports errors
         log.debug("could not list pending files", exc_info=True)
