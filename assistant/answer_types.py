@@ -16,10 +16,9 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from .qtype import state_role
 from .textnorm import fold, tokens
 
-_STATE_ROLE = re.compile(r"\b(?:co-?)?(?:chair|host|lead|presid|member|particip|attend|join|"
-                         r"organi[sz]|sign|repres|countr|state|government|delegation)\w*", re.I)
 WANTED = {
     "person": frozenset(("PERSON",)),
     "place": frozenset(("GPE", "LOC", "FAC")),
@@ -35,7 +34,7 @@ def wanted_labels(kind: str, question: str) -> frozenset[str]:
     """Entity labels that can answer a question of this kind ("which countries" wants GPEs)."""
     labels = WANTED.get(kind, frozenset())
     q = fold(question)
-    if kind == "person" and _STATE_ROLE.search(q):
+    if kind == "person" and state_role(question):
         labels = labels | STATES
     if kind == "list" and re.search(r"\bcountr|\bstates?\b|\bgovernments?\b|\bdelegations?\b", q):
         labels = frozenset(("GPE", "NORP"))
@@ -89,7 +88,9 @@ def unit_entities(row_text: str, row_start: int, row_ents: Sequence[tuple[int, i
     """The entities of a chunk that fall inside the unit [start, end) (document offsets),
     as offsets within the unit's text."""
     lo, hi = start - row_start, end - row_start
-    return [(s - lo, e - lo, k) for s, e, k in row_ents if s >= lo and e <= hi]
+    # A name has letters: the small pipeline sometimes calls a numeric date "07/03/2016" an ORG.
+    return [(s - lo, e - lo, k) for s, e, k in row_ents if s >= lo and e <= hi
+            and (k not in NAMES or any(c.isalpha() for c in row_text[s:e]))]
 
 
 def answer_span(kind: str, question: str, text: str, ents: Sequence[tuple[int, int, str]],

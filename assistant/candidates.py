@@ -59,12 +59,18 @@ def list_intro(index: ChunkIndex, row_i: int, k: int) -> tuple[int, int] | None:
 
 
 def candidate_units(index: ChunkIndex, hits: Sequence[Hit]) -> list[Unit]:
+    """The units of these passages, best passage first. A text its document repeats (a page
+    heading that restates the title, a caption under each photo) is one candidate, taken where
+    it comes first in that order: twins would split the scorer's probability between them."""
     out = []
+    seen: set[tuple[str, str]] = set()
     for h in hits:
         row = index.rows[h.row]
         for order, (s, e, kind) in enumerate(row.units):
             text = unit_text(row, order)
-            if text.strip():
+            key = (row.source, " ".join(text.split()).casefold())
+            if text.strip() and key not in seen:
+                seen.add(key)
                 out.append(Unit(h.row, s, e, kind, text, order))
     return out
 
@@ -119,6 +125,10 @@ def expansion_rows(question: str, passages: list[Hit], index: ChunkIndex) -> lis
     return out[:5]
 
 
+# A sentence that opens with a pronoun speaks of someone or something the one before names.
+_ANAPHORA = re.compile(r"[\"“‘']?(?:he|she|it|they|his|her|its|their|this|these|those)\b", re.I)
+
+
 def expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> list[Unit]:
     """A list answer brings its list; a close runner-up that adds missing words joins the best."""
     is_intro = best.kind != "item" and best.text.rstrip().endswith(":")
@@ -134,8 +144,13 @@ def expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> list
     if best.kind == "clause":  # a clause is quoted with the rest of its sentence
         return _whole_sentence(best, index)
     chosen = [best]
+    if best.order > 0 and _ANAPHORA.match(best.text):
+        # "Her country also wanted to ...": who "her" is, the sentence before says.
+        before = next((u for u in ranked if u.row == best.row and u.order == best.order - 1), None)
+        chosen.append(before or _make_unit(index, best.row, best.order - 1, best.score))
     for second in ranked[1:3]:
         if (second.row == best.row and abs(second.order - best.order) == 1
+                and all(u.order != second.order for u in chosen)
                 and second.score >= 0.93 * best.score and second.coverage > best.coverage + 0.2):
             chosen.append(second)
             break

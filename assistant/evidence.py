@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 
 from .answer_types import WANTED
-from .candidates import Unit
+from .candidates import Unit, unit_text
 from .features import KINDS
 from .index import ChunkIndex, acronyms, header_text
 from .qtype import REQUIRED_CUE, cue, question_focus
@@ -68,7 +68,7 @@ def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
     named = processes_named(plan.question) or (processes_named(plan.previous) if plan.follow_up else set())
     wrong = sorted({str(index.rows[r].meta.get("process") or "") for r in rows
                     if named and index.rows[r].meta.get("process")
-                    and fold(str(index.rows[r].meta["process"])) not in named})
+                    and not names_process(index, index.rows[r].source, named)})
     if wrong:
         return 0.0, [f"{' or '.join(sorted(named))} (these passages are about the {', '.join(wrong)})"]
     if not own and not inherited:
@@ -85,10 +85,40 @@ def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
                 bag |= passage_bag(index, j)
     for u in units if kind in UNIT_LEVEL else ():
         bag |= set(tokens(u.text)) | set(acronyms(u.text))
+        if u.order > 0:  # the sentence or heading just before it may name what it speaks of
+            before = unit_text(index.rows[u.row], u.order - 1)
+            bag |= set(tokens(before)) | set(acronyms(before))
     if plan.follow_up:
         bag |= set(tokens(plan.question))
     missing = [t for t in own if not _covered(t, bag)] + [t for t in inherited if not _covered(t, docs)]
     return 1.0 - len(missing) / (len(own) + len(inherited)), sorted(missing)
+
+
+LEAD_CHARS = 600  # a report's opening: its title and first paragraph or two
+
+
+def lead_bag(index: ChunkIndex, row_i: int) -> set[str]:
+    """The words and acronyms of the opening of the report this passage belongs to."""
+    rng = index.doc_range(index.rows[row_i].source)
+    if not rng:
+        return set()
+    first = index.rows[rng[0]]
+    text = first.text[:LEAD_CHARS]
+    return set(tokens(text)) | acronyms(text) | set(first.head_tokens)
+
+
+def names_process(index: ChunkIndex, source: str, named: set[str]) -> bool:
+    """Whether a report is about one of the dialogues `named` (folded, as `processes_named`
+    gives them, e.g. "dhabi dialogue" for the Abu Dhabi Dialogue): its process contains the
+    name, or its opening does ("The Regional Conference on Migration (RCM) or the Puebla
+    Process was established ..."). A name only mentioned further down is another dialogue's."""
+    rng = index.doc_range(source)
+    if not rng:
+        return False
+    first = index.rows[rng[0]]
+    process = fold(str(first.meta.get("process") or ""))
+    lead = " ".join(fold(first.text[:LEAD_CHARS]).split())
+    return any(n in process or n in lead for n in named)
 
 
 def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: list[Unit],
@@ -112,6 +142,10 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
         "p_doc_gap": cand.prob - (max(other_docs) if other_docs else 0.0),
         "strict_share": share,
         "missing": min(len(missing), 3) / 3.0,
+        # News reports state the event (who met, when, where) in their opening: the names a
+        # quoted sentence leaves out may be there, which differs from a report never naming them.
+        "missing_lead": (sum(not _covered(t, lead_bag(index, cand.row)) for t in missing) / len(missing)
+                         if missing and not wrong else 0.0),
         "wrong_process": wrong,
         "supported": 1.0 if ok else 0.0,
         "coverage_q": stats.get("coverage", 0.0),

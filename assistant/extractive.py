@@ -21,6 +21,7 @@ from .index import ChunkIndex
 from .qtype import kind_of
 from .retrieval import Hit, QueryPlan
 from .scoring import Logistic, Scorer, load_scorer
+from .title_nouns import person_nouns
 
 TRIES = 3  # candidates whose evidence is weighed before answering
 
@@ -48,7 +49,7 @@ def choose(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.nda
     (only before the first fit) the most similar candidate is taken when the evidence checks
     pass.
     """
-    kind = kind_of(plan.question)
+    kind = kind_of(plan.question, person_nouns(index))
     if not hits:
         return Choice([], False, 0.0, "nothing matched the question", kind)
     units, terms = features(plan, hits, index, qvec, kind)
@@ -76,6 +77,13 @@ def rank_units(units: list[Unit], model: Logistic) -> list[Unit]:
     return sorted(units, key=lambda u: -u.score)
 
 
+def answer_probability(model: Logistic, af: dict[str, float]) -> float:
+    """The answer model's probability that answering from this evidence is right; none when
+    the question names a dialogue and the evidence is another one's (a categorical mismatch
+    the few such development questions cannot teach a linear model)."""
+    return 0.0 if af.get("wrong_process") else model.probability(af)
+
+
 def _choose_fitted(plan: QueryPlan, units: list[Unit], index: ChunkIndex,
                    terms: dict[str, float], kind: str, scorer: Scorer) -> Choice:
     ranked = rank_units(units, scorer.unit)
@@ -83,7 +91,7 @@ def _choose_fitted(plan: QueryPlan, units: list[Unit], index: ChunkIndex,
     for cand in ranked[:TRIES]:
         chosen = expand(cand, ranked, kind, index)
         af, reason = answer_features(plan, chosen, cand, ranked, index, terms, kind)
-        p = scorer.answer.probability(af)
+        p = answer_probability(scorer.answer, af)
         if best is None or p > best[0]:
             best = (p, chosen, af, reason)
     p, chosen, af, reason = best
@@ -110,7 +118,7 @@ def rerank(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.nda
     model (which becomes their score), then the rest in fused order with score 0."""
     if not hits:
         return []
-    units, _ = features(plan, hits, index, qvec, kind_of(plan.question))
+    units, _ = features(plan, hits, index, qvec, kind_of(plan.question, person_nouns(index)))
     best: dict[int, float] = {}
     for u in _ranked(units, scorer or load_scorer()):
         best.setdefault(u.row, u.prob)

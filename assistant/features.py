@@ -45,7 +45,7 @@ KINDS = ("count", "date", "place", "person", "list", "expansion", "definition")
 
 
 RELATIVE = ("dense", "coverage", "context", "exact", "ent_near", "cue", "phrase", "doc", "local",
-            "verb", "strict_unit")
+            "verb", "strict_unit", "with_prev")
 
 
 def question_terms(plan: QueryPlan, index: ChunkIndex, kind: str = "other") -> dict[str, float]:
@@ -152,6 +152,12 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         # report's header): the sentence about *the* meeting asked about.
         u.f["focus_unit"] = 1.0 if focus and _covered(focus, have) else 0.0
         u.f["strict_unit"] = (sum(_covered(t, have) for t in strict) / len(strict)) if strict else 0.0
+        # Read with the unit before it: "Chaired by North Macedonia" under the heading
+        # "Working Group on South Eastern Europe", "chaired the Forum" after the sentence that
+        # names the Annual Forum in Podgorica.
+        before = unit_text(index.rows[u.row], u.order - 1) if u.order > 0 else ""
+        u.f["with_prev"] = (share[u.row] * _window_coverage(residual[u.row], before + " " + u.text)
+                            if before else u.coverage)
         lw = local[index.rows[u.row].source]
         u.f["local"] = _window_coverage(lw, text) if lw else 0.0
         row = index.rows[u.row]

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from .index import acronyms
-from .nlp import load_parser
+from .nlp import load_parser, question_verbs
 from .terms import ALIASES, TYPE_WORDS, count_noun
 from .textnorm import STOPWORDS, fold, stem, tokens
 
@@ -28,12 +28,55 @@ _TITLE = re.compile(r"\b(?:Minister|Director|Head|President|Deputy|Chair(?:man|w
                     r"Secretary|Commissioner|Co-ordinator|Coordinator|Officer)\b")
 _PROPER = re.compile(r"(?<![.:!?]\s)(?<!^)\b[A-ZÀ-Ž][a-zà-ž’'-]{2,}")
 _STATE_ROLE = re.compile(r"\b(?:co-?)?(?:chair|host|lead|presid|member|particip|attend|join|"
-                         r"organi[sz])\w*", re.I)
+                         r"organi[sz]|sign)\w*", re.I)
 _CAPWORDS = re.compile(r"\b[A-ZÀ-Ž][\w’'-]+(?:\s+[A-ZÀ-Ž][\w’'-]+)+")
 _PLACE = re.compile(r"\b(?:in|at|to|Location:)\s+[A-ZÀ-Ž][\w’'-]+")
 
 
-def kind_of(question: str) -> str:
+# Nouns for the states that hold a dialogue's roles: "which country chaired" wants a state.
+SINGULAR_OTHER = True
+_STATE_NOUNS = frozenset(tokens("country state government nation"))
+
+
+@lru_cache(maxsize=512)
+def wh_head(question: str) -> tuple[str, bool, str] | None:
+    """The noun a which/what question asks for, from spaCy's parse: (its token, whether it is
+    plural, the preposition before "which" or ""): "In which cities ..." -> ("city", True, "in")."""
+    doc = load_parser()(question[:500])
+    for t in doc:
+        if t.lower_ in ("which", "what") and t.dep_ == "det" and t.head.pos_ in ("NOUN", "PROPN"):
+            tok = tokens(t.head.lemma_)
+            if not tok:
+                return None
+            prep = doc[t.i - 1].lower_ if t.i > 0 and doc[t.i - 1].pos_ == "ADP" else ""
+            return tok[0], t.head.tag_ in ("NNS", "NNPS"), prep
+        if t.i > 3:
+            break
+    return None
+
+
+def state_role(question: str) -> bool:
+    """Whether the "who" asked for may be a state: "which country ...", or a question whose own
+    verb is a role states hold in a dialogue ("Who chaired the SOM?", "Who hosted it?"). Not a
+    role named elsewhere in the question ("Who opened the conference under the Presidency?")."""
+    head = wh_head(question)
+    if head is not None and head[0] in _STATE_NOUNS:
+        return True
+    return any(_STATE_ROLE.match(v) for v in question_verbs(question) + _copula_nouns(question))
+
+
+@lru_cache(maxsize=512)
+def _copula_nouns(question: str) -> tuple[str, ...]:
+    """What "who is/are ..." asks someone to be: "Who are the Reference Group Chairs?" ->
+    ("chair",)."""
+    doc = load_parser()(question[:500])
+    return tuple(t.lemma_.lower() for t in doc if t.pos_ in ("NOUN", "PROPN")
+                 and t.dep_ in ("attr", "nsubj") and t.head.lemma_ == "be")
+
+
+def kind_of(question: str, person_nouns: frozenset[str] = frozenset()) -> str:
+    """The kind of answer a question wants. `person_nouns`: the nouns the corpus uses as
+    people's titles (`title_nouns.person_nouns`), so "which minister" wants a person."""
     q = fold(question).strip()
     if re.search(r"\bstand(s)? for\b|\babbreviat|\bacronym|\bwhat does \w+ mean\b|\bfull (name|form)\b", q):
         return "expansion"
@@ -45,6 +88,15 @@ def kind_of(question: str) -> str:
         return "place"
     if re.search(r"^(who|whom)\b|\bwho (was|were|is|opened|chaired|closed|led|hosted)\b|\bwhich (person|official|minister)\b|\bwhat is (his|her) (name|position|title|role|job)\b|\bposition\b|\btitle of\b", q):
         return "person"
+    head = wh_head(question) if re.match(r"(\w+ )?(which|what)\b", q) else None
+    if head is not None:
+        noun, plural, prep = head
+        if prep in ("in", "at") and noun in TYPE_WORDS["place"]:
+            return "place"
+        if not plural and (noun in person_nouns or noun in TYPE_WORDS["person"] or noun in _STATE_NOUNS):
+            return "person"
+        if not plural and SINGULAR_OTHER:
+            return "other"
     if re.search(r"^(which|list|name)\b|\bwhat (were|are) the\b|\bwhich \w+ (were|are|was|did)\b|\bwhat \w+ (were|are)\b", q) \
             or re.search(r"^(what|which) (\w+ )?\w{3,}[^s'u]s\b", q):
         return "list"
@@ -87,7 +139,7 @@ def cue(kind: str, text: str, question: str = "") -> float:
 
         # In intergovernmental dialogues a state is often the "who" of a role: chairs, hosts,
         # members, participants.
-        if _STATE_ROLE.search(question) and countries_in(text) - countries_in(question):
+        if state_role(question) and countries_in(text) - countries_in(question):
             return 0.7
         return 0.4 if _PROPER.search(text) else 0.0
     if kind == "place":

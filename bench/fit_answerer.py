@@ -40,11 +40,21 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.answering import compose, resources, unit_query_vector
 from assistant.evaluation import FOLDS, fold, load_questions, with_answers
-from assistant.extractive import TRIES, Choice, Unit, answer_features, expand, features, rank_units
+from assistant.extractive import (
+    TRIES,
+    Choice,
+    Unit,
+    answer_features,
+    answer_probability,
+    expand,
+    features,
+    rank_units,
+)
 from assistant.qtype import kind_of
 from assistant.retrieval import plan_query
 from assistant.scoring import WEIGHTS_FILE, Logistic, Scorer
 from assistant.settings import Settings
+from assistant.title_nouns import person_nouns
 from assistant.types import Filters
 
 log = logging.getLogger("fit")
@@ -83,7 +93,7 @@ def prepare(questions, settings: Settings, corpus: str = "dev", fold: int | None
         plan = res.searcher.with_prior(plan_query(q.question, history), Filters(), history)
         qvec = np.asarray(res.embedder.encode([plan.dense_text])[0], dtype=np.float32)
         hits = res.searcher.search(plan, k=0, query_vec=qvec)
-        kind = kind_of(plan.question)
+        kind = kind_of(plan.question, person_nouns(res.index))
         uvec = unit_query_vector(plan, qvec, res.embedder)
         units, terms = features(plan, hits, res.index, uvec, kind) if hits else ([], {})
         labels = np.array([unit_label(q, res.index, u) for u in units], dtype=np.int8)
@@ -163,7 +173,7 @@ def decide(examples: list[tuple[dict, int]], model: Logistic) -> tuple[float, in
     """(probability, right) of the candidate the answerer would take."""
     if not examples:
         return 0.0, 0
-    p, right = max(((model.probability(af), r) for af, r in examples), key=lambda t: t[0])
+    p, right = max(((answer_probability(model, af), r) for af, r in examples), key=lambda t: t[0])
     return p, right
 
 
