@@ -4,7 +4,9 @@ plus the BM25 keyword index over them, kept in step with Chroma.
 Chroma stays the source of truth. `ChunkIndex.sync()` compares the store's document records
 (source, fingerprint, status) with what it holds and fetches only the sources that changed, so
 it follows local reindexes and, in server mode, changes made by other machines. A snapshot is
-cached in the store folder so a new process does not page through Chroma again.
+cached in the store folder so a new process does not page through Chroma again: the columns in
+a pickle, the unit vectors in a `.npy` file beside it that the index memory-maps (read-only, so
+only the pages of the passages an answer reads are in memory).
 
     >>> idx = ChunkIndex(Store(settings)); idx.sync()
     >>> idx.keyword_search(["belarus"], k=5)
@@ -19,45 +21,34 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+import uuid
 
 import numpy as np
 
+from .chunk_table import (
+    DIM,
+    ChunkRow,
+    Rows,
+    Strings,
+    Table,
+    TableBuilder,
+    concat,
+    empty_table,
+    write_vecs,
+)
 from .keyword import BM25
-from .nlp import entity_spans, loads_ents
+from .nlp import loads_ents
 from .store import Store, iter_collection, loads_units, unpack_vectors
 from .textnorm import tokens
 from .types import Filters
 
+__all__ = ["HEADER_WEIGHT", "MONTHS", "ChunkIndex", "ChunkRow", "acronyms", "add_record",
+           "header_text"]
 log = logging.getLogger(__name__)
 HEADER_WEIGHT = 1.0
-CACHE_VERSION = 8  # bump whenever tokens() or row_from_record() change
+CACHE_VERSION = 9  # bump whenever tokens(), add_record() or the table's columns change
 MONTHS = ("january february march april may june july august september october november "
           "december").split()
-
-
-@dataclass
-class ChunkRow:
-    id: str
-    source: str
-    text: str
-    meta: dict
-    units: list[tuple[int, int, str]]
-    unit_vecs: np.ndarray  # float16, one row per unit
-    tokens: list[str] = field(default_factory=list)  # the chunk's own words (and acronyms)
-    head_tokens: list[str] = field(default_factory=list)  # its document's title, date, place
-    ents: list[tuple[int, int, str]] | None = None  # named entities, offsets within `text`
-
-    def entities(self) -> list[tuple[int, int, str]]:
-        """The chunk's named entities (stored at ingest; found now for a chunk indexed before
-        entities were stored)."""
-        if self.ents is None:
-            self.ents = entity_spans([self.text])[0]
-        return self.ents
-
-    @property
-    def start(self) -> int:
-        return int(self.meta.get("start", 0))
 
 
 def header_text(meta: dict) -> str:
@@ -95,23 +86,19 @@ def acronyms(text: str) -> set[str]:
     return out
 
 
-def row_from_record(cid: str, text: str, meta: dict) -> ChunkRow:
+def add_record(builder: TableBuilder, cid: str, text: str, meta: dict) -> None:
+    """One chunk record of the store into the table being built."""
     meta = dict(meta)
-    vecs = unpack_vectors(meta.pop("unit_vecs", None)).astype(np.float16)
+    vecs = unpack_vectors(meta.pop("unit_vecs", None))
     units = loads_units(meta.pop("units", None))
     ents = loads_ents(meta.pop("ents", None))
     header = header_text(meta)
+    # One string object per distinct short value across all rows, in memory and in the pickle.
     meta = {sys.intern(k): sys.intern(v) if isinstance(v, str) and len(v) < 200 else v
             for k, v in meta.items()}
-    return ChunkRow(cid, meta.get("source", ""), text, meta, units, vecs,
-                    _interned(tokens(text, cache=False) + sorted(acronyms(text))),
-                    _interned(tokens(header) + sorted(acronyms(header))), ents)
-
-
-def _interned(words: list[str]) -> list[str]:
-    """One string object per distinct word across all rows, in memory and in the pickled cache
-    (pickle keeps the sharing): the rows' token lists were most of the index's memory."""
-    return [sys.intern(w) for w in words]
+    builder.add(cid, text, meta, units, vecs, ents,
+                tokens(text, cache=False) + sorted(acronyms(text)),
+                tokens(header) + sorted(acronyms(header)))
 
 
 class ChunkIndex:
@@ -121,17 +108,15 @@ class ChunkIndex:
         self.store = store
         self.sync_interval = sync_interval
         self._lock = threading.RLock()
-        self._by_source: dict[str, tuple[tuple, list[ChunkRow]]] = {}
+        # source -> (its document record's key, first row, end row) in `_table`
+        self._spans: dict[str, tuple[tuple, int, int]] = {}
+        self._strings = Strings()
+        self._late_ents: dict[str, list] = {}  # entities found at answer time (see ChunkRow)
+        self._vecs_name: str | None = None  # the cache file the table's vectors are mapped from
         self._last_check = 0.0
         self._doc_bags: dict[str, frozenset[str]] = {}
         self._generation: str | None = None
-        self.rows: list[ChunkRow] = []
-        self.row_of: dict[str, int] = {}
-        self.bm25 = BM25([])
-        self.bm25_head = BM25([])
-        self._years = np.zeros(0, dtype=np.int32)
-        self._process: np.ndarray = np.zeros(0, dtype=object)
-        self._source: np.ndarray = np.zeros(0, dtype=object)
+        self._rebuild(empty_table(), {})
         self.loaded_from_cache = False
 
     # --- keeping in step with Chroma ---------------------------------------------------
@@ -142,14 +127,23 @@ class ChunkIndex:
         tag = (s.chroma_url or "local").replace("/", "_").replace(":", "_")
         return s.store_dir / f"keyword-{s.collection}-{tag}.pkl"
 
+    def _vecs_path(self, name: str):
+        """The unit vectors of one saved cache, beside its pickle (each save writes a new
+        file, so a process that still maps the previous one keeps reading valid data)."""
+        return self._cache_path.with_name(f"{self._cache_path.stem}.vecs-{name}.npy")
+
     def load_cache(self) -> None:
         path = self._cache_path
         try:
             with path.open("rb") as fh:
                 data = pickle.load(fh)
             if data.get("version") == CACHE_VERSION:
-                self._by_source = data["by_source"]
-                self._rebuild()
+                vecs = np.load(self._vecs_path(data["vecs"]), mmap_mode="r")
+                if vecs.shape != (len(data["table"]["units"]), DIM) or vecs.dtype != np.float16:
+                    raise ValueError(f"unit vectors {vecs.shape} do not match the cache")
+                self._strings = Strings(data["words"])
+                self._rebuild(Table(**data["table"], vecs=np.asarray(vecs)), data["spans"])
+                self._vecs_name = data["vecs"]
                 self.loaded_from_cache = True
         except FileNotFoundError:
             pass
@@ -157,12 +151,24 @@ class ChunkIndex:
             log.warning("ignoring unreadable keyword cache %s: %s", path, exc)
 
     def save_cache(self) -> None:
+        """Write the pickle, and the vectors to a new `.npy` first unless they already come
+        from one; from then on the index reads its vectors from that file (memory-mapped)."""
         path = self._cache_path
         path.parent.mkdir(parents=True, exist_ok=True)
+        if self._vecs_name is None:
+            name = uuid.uuid4().hex[:12]
+            self._table.vecs = write_vecs(self._vecs_path(name), [(self._table, 0, len(self._table))])
+            self._vecs_name = name
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as fh:
-            pickle.dump({"version": CACHE_VERSION, "by_source": self._by_source}, fh, protocol=5)
+            pickle.dump({"version": CACHE_VERSION, "spans": self._spans, "vecs": self._vecs_name,
+                         "words": self._strings.words, "table": self._table.columns()},
+                        fh, protocol=5)
         tmp.replace(path)
+        keep = self._vecs_path(self._vecs_name)
+        for old in path.parent.glob(f"{path.stem}.vecs-*.npy"):
+            if old != keep:
+                old.unlink(missing_ok=True)  # a process mapping it keeps its pages (POSIX)
 
     def maybe_sync(self) -> None:
         """Sync at most once per `sync_interval` seconds (the query path calls this); a
@@ -187,17 +193,31 @@ class ChunkIndex:
             self._generation = self.store.generation()
             records = self.store.doc_records()
             want = {s: (m.get("fingerprint"), m.get("status"), m.get("n_chunks")) for s, m in records.items()}
-            have = {s: v[0] for s, v in self._by_source.items()}
-            changed = [s for s, key in want.items() if have.get(s) != key]
+            have = {s: v[0] for s, v in self._spans.items()}
+            changed = sorted(s for s, key in want.items() if have.get(s) != key)
             removed = [s for s in have if s not in want]
             if not changed and not removed:
                 return False
-            for s in removed:
-                self._by_source.pop(s, None)
-            fetched = self._fetch(changed)
-            for s in changed:
-                self._by_source[s] = (want[s], fetched.get(s, []))
-            self._rebuild()
+            fetched, new_spans = self._fetch(changed)
+            pieces, spans, pos = [], {}, 0
+            for source in sorted((set(have) - set(removed)) | set(changed)):
+                if source in new_spans:
+                    table, key, (lo, hi) = fetched, want[source], new_spans[source]
+                else:
+                    table, (key, lo, hi) = self._table, self._spans[source]
+                pieces.append((table, lo, hi))
+                spans[source] = (key, pos, pos + hi - lo)
+                pos += hi - lo
+            # The joined vectors go straight to a new cache file, not through memory.
+            name = uuid.uuid4().hex[:12]
+            try:
+                self._vecs_path(name).parent.mkdir(parents=True, exist_ok=True)
+                vecs = write_vecs(self._vecs_path(name), pieces)
+            except OSError as exc:
+                log.warning("could not write the unit vectors' cache file: %s", exc)
+                name, vecs = None, None
+            self._rebuild(concat(pieces, vecs), spans)
+            self._vecs_name = name
             try:
                 self.save_cache()
             except OSError as exc:
@@ -206,28 +226,38 @@ class ChunkIndex:
                      len(self.rows), len(changed), len(removed))
             return True
 
-    def _fetch(self, sources: list[str]) -> dict[str, list[ChunkRow]]:
-        out: dict[str, list[ChunkRow]] = {}
+    def _fetch(self, sources: list[str]) -> tuple[Table, dict[str, tuple[int, int]]]:
+        """The chunks of `sources` (in that order, each in chunk order) as one new table, and
+        each source's rows in it."""
+        builder = TableBuilder(self._strings)
+        spans: dict[str, tuple[int, int]] = {}
         for i in range(0, len(sources), 100):
-            where = {"source": {"$in": sources[i : i + 100]}}
-            for ids, metas, docs in iter_collection(self.store.chunks, ["documents", "metadatas"], where):
+            batch = sources[i : i + 100]
+            got: dict[str, list[tuple[str, str, dict]]] = {s: [] for s in batch}
+            for ids, metas, docs in iter_collection(self.store.chunks, ["documents", "metadatas"],
+                                                    {"source": {"$in": batch}}):
                 for cid, meta, text in zip(ids, metas, docs, strict=True):
-                    row = row_from_record(cid, text or "", meta or {})
-                    out.setdefault(row.source, []).append(row)
-        for rows in out.values():
-            rows.sort(key=lambda r: int(r.meta.get("chunk_index", 0)))
-        return out
+                    meta = meta or {}
+                    if meta.get("source", "") in got:
+                        got[meta.get("source", "")].append((cid, text or "", meta))
+            for source in batch:
+                start = len(builder.ids)
+                for cid, text, meta in sorted(got.pop(source),
+                                              key=lambda r: int(r[2].get("chunk_index", 0))):
+                    add_record(builder, cid, text, meta)
+                spans[source] = (start, len(builder.ids))
+        return builder.build(), spans
 
-    def _rebuild(self) -> None:
-        rows = [r for s in sorted(self._by_source) for r in self._by_source[s][1]]
-        self.rows = rows
+    def _rebuild(self, table: Table, spans: dict[str, tuple[tuple, int, int]]) -> None:
+        self._table, self._spans = table, spans
+        self.rows = Rows(table, self._strings, self._late_ents)
         self._doc_bags = {}
-        self.row_of = {r.id: i for i, r in enumerate(rows)}
-        self.bm25 = BM25([r.tokens for r in rows])
-        self.bm25_head = BM25([r.head_tokens for r in rows])
-        self._years = np.array([int(r.meta.get("year") or 0) for r in rows], dtype=np.int32)
-        self._process = np.array([r.meta.get("process", "") for r in rows], dtype=object)
-        self._source = np.array([r.source for r in rows], dtype=object)
+        self.row_of = {cid: i for i, cid in enumerate(table.ids)}
+        self.bm25 = BM25.from_ids(table.tok_off, table.tok, self._strings.ids)
+        self.bm25_head = BM25.from_ids(table.head_off, table.head, self._strings.ids)
+        self._years = np.array([int(m.get("year") or 0) for m in table.metas], dtype=np.int32)
+        self._process = np.array([m.get("process", "") for m in table.metas], dtype=object)
+        self._source = np.array([m.get("source", "") for m in table.metas], dtype=object)
 
     # --- searching ---------------------------------------------------------------------
 
@@ -264,11 +294,8 @@ class ChunkIndex:
 
     def doc_range(self, source: str) -> range:
         """The rows of one document (they are contiguous)."""
-        rows = self._by_source.get(source, ((), []))[1]
-        if not rows or rows[0].id not in self.row_of:
-            return range(0)
-        start = self.row_of[rows[0].id]
-        return range(start, start + len(rows))
+        _, lo, hi = self._spans.get(source, ((), 0, 0))
+        return range(lo, hi)
 
     def keyword_search_in(self, query: dict[str, float], source: str, k: int) -> list[tuple[int, float]]:
         """Top-k (row, score) by BM25 among one document's chunks. A word most of the report's
@@ -291,9 +318,8 @@ class ChunkIndex:
 
     def neighbor(self, row: int, delta: int) -> int | None:
         """The row `delta` chunks away in the same document, or None."""
-        r = self.rows[row]
         j = row + delta
-        if 0 <= j < len(self.rows) and self.rows[j].source == r.source:
+        if 0 <= j < len(self.rows) and self._source[j] == self._source[row]:
             return j
         return None
 
@@ -302,9 +328,8 @@ class ChunkIndex:
         capitalised phrases spell ("Senior Officials Meeting" -> "som")."""
         bag = self._doc_bags.get(source)
         if bag is None:
-            rows = self._by_source.get(source, ((), []))[1]
             toks: set[str] = set()
-            for r in rows:
+            for r in (self.rows[i] for i in self.doc_range(source)):
                 toks.update(r.tokens)
                 toks.update(r.head_tokens)
                 toks.update(acronyms(r.text))
@@ -316,7 +341,7 @@ class ChunkIndex:
 
     @property
     def n_documents(self) -> int:
-        return len(self._by_source)
+        return len(self._spans)
 
     def __len__(self) -> int:
         return len(self.rows)

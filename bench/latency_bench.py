@@ -77,7 +77,8 @@ def index_costs(settings: Settings, runs: int = 5) -> dict:
         assert fresh.loaded_from_cache and not changed
         loads.append(t_load + t_sync)
         syncs.append(timed(fresh.sync)[0])
-    cache = idx._cache_path
+    cache = idx._cache_path  # the pickle and the unit vectors' .npy beside it
+    files = [cache, *cache.parent.glob(f"{cache.stem}.vecs-*.npy")] if cache.exists() else []
     return {"build_from_store_s": summary(build, 3), "load_from_cache_s": summary(loads, 3),
             "no_change_sync_ms": summary([s * 1000 for s in syncs], 1),
-            "cache_mb": round(cache.stat().st_size / 1048576, 1) if cache.exists() else None}
+            "cache_mb": round(sum(f.stat().st_size for f in files) / 1048576, 1) if files else None}

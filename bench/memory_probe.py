@@ -3,7 +3,10 @@ vectors (real chunking, real texts and metadata, no model), which is all the ser
 memory depends on. `--cli` runs another checkout's `dialogue-assistant` on the same store (a
 before/after comparison); `serve` then gets that checkout's query encoder as its ingest leaves it.
 
-    python -m bench.memory_probe --reports 2000 [--cli /other/.venv/bin/dialogue-assistant]
+    python -m bench.memory_probe --reports 2000 [--ner off] [--cli /other/.venv/bin/dialogue-assistant]
+
+The corpus and store of each size are kept under `bench/.work/` and reused: a second run at the
+same size is a no-change ingest, so before and after a change measure the same store.
 """
 
 from __future__ import annotations
@@ -33,14 +36,16 @@ class RandomVectors:
 
 
 def build(reports: int, name: str = "mem", ner: str = "on") -> tuple[Path, Path]:
-    """The seeds + `reports` generated reports in `WORK/corpus-{name}`, indexed with random
-    vectors into `WORK/store-{name}-{reports}` (`ner="off"`: without NER, faster)."""
+    """The seeds + `reports` generated reports in `WORK/corpus-{name}-{reports}`, indexed with
+    random vectors into `WORK/store-{name}-{reports}` (`ner="off"`: without NER, faster). Each
+    size has its own corpus folder: one shared folder only grows, so a smaller store built after
+    a larger one would index the larger corpus."""
     from assistant.onnx_encoder import passage_encoder
     from ingest.pipeline import run_ingest
 
     from .ingest_bench import settings_for
 
-    corpus = make_corpus(WORK / f"corpus-{name}", reports)
+    corpus = make_corpus(WORK / f"corpus-{name}-{reports}", reports)
     store = WORK / f"store-{name}-{reports}"
     settings = settings_for(corpus, store).with_(ingest_ner=ner)
     s, report = timed(lambda: run_ingest(settings, embedder=RandomVectors(
@@ -60,18 +65,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=2000)
     parser.add_argument("--cli", type=Path, default=CLI)
     parser.add_argument("--answers", type=int, default=3)
+    parser.add_argument("--ner", choices=("on", "off"), default="on",
+                        help="entities at ingest (off: a faster build, no entity metadata)")
     args = parser.parse_args(argv)
-    corpus, store = build(args.reports)
+    corpus, store = build(args.reports, name=f"mem-ner{args.ner}", ner=args.ner)
     legacy = store / "model" / "all-MiniLM-L6-v2-v1.onnx"  # where older checkouts look
     legacy.parent.mkdir(exist_ok=True)
     shutil.copy(onnx_path(Settings()), legacy)
-    for cache in store.glob("keyword-*.pkl"):  # each checkout builds and saves its own
+    for cache in store.glob("keyword-*"):  # each checkout builds and saves its own (pickle, vectors)
         cache.unlink()
     startup_bench.CLI = args.cli
     env = bench_env(store_dir=store, corpus_dir=corpus, collection="bench")
     first = startup_bench.serve_ready(env, answers=args.answers, check=False)   # builds the keyword cache
     second = startup_bench.serve_ready(env, answers=args.answers, check=False)  # loads it
-    print(json.dumps({"reports": args.reports, "cli": str(args.cli), "from_store": first,
+    print(json.dumps({"reports": args.reports, "ner": args.ner, "cli": str(args.cli), "from_store": first,
                       "from_cache": second}, indent=2))
     return 0
 

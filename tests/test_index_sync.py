@@ -121,3 +121,42 @@ def test_filters_mask_rows_by_source(small):
     found = idx.keyword_search(dict.fromkeys(tokens("delegation meeting"), 1.0), 50, only)
     assert found and {idx.rows[r].source for r, _ in found} == {"alpha.txt"}
     assert idx.keyword_search(dict.fromkeys(tokens("platypodia"), 1.0), 50, only) == []
+
+
+def _mapped_from_file(a) -> bool:
+    import mmap
+
+    import numpy as np
+
+    while isinstance(a, np.ndarray):
+        a = a.base
+    return isinstance(a, mmap.mmap)
+
+
+def test_cache_memory_maps_the_unit_vectors_and_keeps_one_file(small):
+    import numpy as np
+
+    from assistant.store import loads_units, unpack_vectors
+
+    settings, _ = small
+    store = Store(settings)
+    built = ChunkIndex(store)
+    built.sync()  # a new index pages through the store and saves the cache
+    built.save_cache()  # a second save replaces the first vectors file
+    vec_files = list(settings.store_dir.glob("keyword-*.vecs-*.npy"))
+    assert len(vec_files) == 1
+    loaded = ChunkIndex(Store(settings))
+    loaded.load_cache()
+    assert loaded.loaded_from_cache and loaded.sync() is False
+    got = store.chunks.get(include=["metadatas"])
+    for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+        row = loaded.rows[loaded.row_of[cid]]
+        assert row.units == loads_units(meta["units"])
+        assert np.array_equal(row.unit_vecs, unpack_vectors(meta["unit_vecs"]).astype(np.float16))
+        assert _mapped_from_file(row.unit_vecs)
+        assert not row.unit_vecs.flags.writeable  # read-only map: pages are shared, not copied
+    vec_files[0].unlink()  # a cache whose vectors are gone is rebuilt from the store
+    again = ChunkIndex(Store(settings))
+    again.load_cache()
+    assert not again.loaded_from_cache
+    assert again.sync() is True and len(again) == len(loaded)

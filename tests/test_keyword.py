@@ -90,3 +90,19 @@ def test_scores_in_equals_the_full_scores_on_that_stretch(bm):
     assert np.allclose(bm.scores_in(q, 1, 3), full[1:3])
     assert bm.doc_freq_in("budapest", 0, 2) == 1 and bm.doc_freq_in("budapest", 0, 4) == 2
     assert bm.doc_freq_in("unseen", 0, 4) == 0
+
+
+def test_from_ids_over_a_shared_vocabulary_scores_as_from_token_lists(bm):
+    # The index's one string table holds words no document of this index has (unit kinds,
+    # another index's words): they must weigh as unseen words, not as words of document frequency 0.
+    vocab = {w: i for i, w in enumerate(["sentence", "zanzibar", *dict.fromkeys(t for d in DOCS for t in d)])}
+    ids = np.array([vocab[t] for d in DOCS for t in d], dtype=np.int32)
+    offsets = np.cumsum([0] + [len(d) for d in DOCS])
+    shared = BM25.from_ids(offsets, ids, vocab)
+    for q in ({"budapest": 1.0}, {"process": 0.5, "istanbul": 1.0, "zanzibar": 2.0, "sentence": 1.0}):
+        assert np.array_equal(shared.scores(q), bm.scores(q))
+        assert np.array_equal(shared.scores_in(q, 1, 3), bm.scores_in(q, 1, 3))
+    for word in ("budapest", "silk", "zanzibar", "sentence", "absent"):
+        assert shared.idf(word) == bm.idf(word)
+        assert shared.doc_freq(word) == bm.doc_freq(word)
+        assert shared.doc_freq_in(word, 0, 3) == bm.doc_freq_in(word, 0, 3)
