@@ -27,6 +27,7 @@ from .scoring import Scorer
 from .settings import Settings
 from .store import Store
 from .textnorm import STOPWORDS, tokens
+from .title_nouns import person_nouns
 from .types import Answer, Citation, Filters
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def warm_up(settings: Settings | None = None) -> Resources:
     first question (the UI calls this before it serves)."""
     res = resources(settings)
     res.embedder.encode(["warm up"])
+    person_nouns(res.index)
     return res
 
 
