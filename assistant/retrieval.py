@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .index import ChunkIndex
+from .nlp import load_parser
 from .qtype import normalise_dates, normalise_phrases
 from .store import Store
 from .terms import strict_terms
@@ -30,9 +31,6 @@ KEYWORD_K = 30
 _ANAPHORA = frozenset("he she his her him hers they them their theirs it its there".split())
 _DEMONSTRATIVE = frozenset("this that these those same".split())
 _FOLLOW_START = re.compile(r"^\s*(and|also|what about|how about|and what|what else|why|when was that)\b", re.I)
-# "that" after a verb of saying introduces a clause, it does not point back.
-_SAYING = frozenset("said say says stated state states agreed agree decided decide announced noted "
-                    "confirmed stressed underlined recalled concluded".split())
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,14 @@ def is_follow_up(question: str) -> bool:
     content = [w for w in ws if w not in STOPWORDS]
     if _FOLLOW_START.search(question) or any(w in _ANAPHORA for w in ws) or len(content) <= 1:
         return True
-    return any(w in _DEMONSTRATIVE and (i == 0 or ws[i - 1] not in _SAYING) for i, w in enumerate(ws))
+    return any(_points_back(t) for t in load_parser()(question[:500]) if t.lower_ in _DEMONSTRATIVE)
+
+
+def _points_back(t) -> bool:
+    """A demonstrative that points back ("that partnership", "Who signed that?"), from spaCy's
+    parse; not a relative pronoun ("the conference that adopted"), a conjunction ("said that
+    the EU") or one a clause defines ("those agreeing to launch", "those who attended")."""
+    return t.tag_ not in ("WDT", "IN") and not any(c.dep_ in ("acl", "relcl") for c in t.children)
 
 
 def readings(question: str, history: Sequence[tuple[str, str]]) -> tuple[bool, ...]:

@@ -22,6 +22,12 @@ BELARUS_Q = "What was decided about Belarus?"
     ("What does COLEP stand for?", False),
     ("What was decided about Belarus?", False),
     ("Which countries stated that the next meeting would be in Rabat?", False),
+    # relative pronouns and demonstratives a clause defines do not point back
+    ("Who presided over the conference that adopted the Global Compact?", False),
+    ("Which banks were among those agreeing to launch the Rome Process?", False),
+    ("What did those who attended the Rome conference decide?", False),
+    ("On what date was that partnership launched?", True),
+    ("Who signed that?", True),
 ])
 def test_is_follow_up(question, follow):
     assert is_follow_up(question) is follow
