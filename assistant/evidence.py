@@ -12,7 +12,7 @@ from .answer_types import WANTED
 from .candidates import Unit, unit_text
 from .features import KINDS
 from .index import ChunkIndex, acronyms, header_text
-from .qtype import REQUIRED_CUE, cue, question_focus
+from .qtype import REQUIRED_CUE, cue, question_focus, question_predicate
 from .retrieval import QueryPlan
 from .terms import (
     _coverage,
@@ -171,6 +171,7 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
     typed = kind in WANTED
     f["typed_no_verb"] = 1.0 if typed and f["has_verb"] and not f["verb"] else 0.0
     f["typed_no_entity"] = 1.0 if typed and not ent_match else 0.0
+    f["typed_no_predicate"] = 1.0 if typed and not f["predicate_cited"] else 0.0
     for k in KINDS:
         f[f"kind_{k}"] = 1.0 if kind == k else 0.0
     if not reason and not f["type_ok"]:
@@ -268,7 +269,10 @@ def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkInd
     have_years = set(YEAR.findall(text + " " + titles))
     doc_years = {str(m.get("date") or "")[:4] for m in metas} - {""}
     focus = question_focus(plan.question, kind)
+    predicate = question_predicate(plan.question)
     return {
+        # what the question says was done ("opened") or held ("Director"), in the quote itself
+        "predicate_cited": 1.0 if not predicate or _covered(predicate, set(tokens(text))) else 0.0,
         "strict_cited": (sum(_covered(t, bag) for t in strict) / len(strict)) if strict else 1.0,
         "ord_ok": 1.0 if not asked or om > 0 else 0.0,
         "ord_clash": 1.0 if om < 0 else 0.0,

@@ -65,6 +65,17 @@ def state_role(question: str) -> bool:
     return any(_STATE_ROLE.match(v) for v in question_verbs(question) + _copula_nouns(question))
 
 
+def question_predicate(question: str) -> str | None:
+    """What the question says was done or held, as a token: its main content verb ("Who
+    OPENED the conference?" -> "open"), else the noun "who is ..." asks about ("Who was
+    DIRECTOR of the centre?" -> "director")."""
+    for word in question_verbs(question) + _copula_nouns(question):
+        tok = tokens(word)
+        if tok and tok[0] not in STOPWORDS:
+            return tok[0]
+    return None
+
+
 @lru_cache(maxsize=512)
 def _copula_nouns(question: str) -> tuple[str, ...]:
     """What "who is/are ..." asks someone to be: "Who are the Reference Group Chairs?" ->

@@ -134,3 +134,24 @@ def test_a_name_without_letters_is_not_a_name():
     kept = unit_entities(text, 0, ents, 0, len(text))
     assert (31, 41, "ORG") not in kept
     assert {(15, 17, "ORG"), (23, 29, "GPE"), (31, 41, "DATE")} <= set(kept)
+
+
+def test_the_quote_must_say_what_the_question_says_was_done(index):
+    from assistant.evidence import constraint_features
+    from assistant.qtype import question_predicate
+
+    assert question_predicate("Who opened the EMN Conference organised under the Presidency?") == "open"
+    assert question_predicate("Who was Director of the Regional Centre in 2016?") == "director"
+    assert question_predicate("Where was it held?") is None
+    row_i = rows_of(index, "dubai.txt")[0]
+    row = index.rows[row_i]
+
+    def unit(prefix: str) -> Unit:
+        k = next(k for k in range(len(row.units)) if unit_text(row, k).startswith(prefix))
+        s, e, kind = row.units[k]
+        return Unit(row_i, s, e, kind, unit_text(row, k), k)
+
+    plan = plan_query("Who opened the consultation in Dubai?", ())
+    said = constraint_features(plan, [unit("Minister Amal Haddad")], index, "person")
+    other = constraint_features(plan, [unit("Ambassador Rita Mensah")], index, "person")
+    assert said["predicate_cited"] == 1.0 and other["predicate_cited"] == 0.0
