@@ -224,16 +224,13 @@ def fit_fold(cases: list[Case], train: set[int], names: list[str], index: dict,
     return Scorer(final_units, answer_model, best_threshold(decisions))
 
 
-def held_out(cases: list[Case], k: int, scorer: Scorer, index: dict) -> dict:
+def held_out(k: int, decisions: list[tuple[float, int, bool]], threshold: float) -> dict:
     """What the answerer would do on fold k's questions with the scorer fitted without it
     (the same decision `choose` makes; the eval command measures it end to end)."""
     out = {"fold": k, "answerable": 0, "right": 0, "refused": 0, "unanswerable": 0, "refused_un": 0}
-    for c in cases:
-        if c.fold != k:
-            continue
-        p, right = decide(answer_examples(c, scorer.unit, index), scorer.answer)
-        answered = p >= scorer.threshold
-        if c.q.answerable:
+    for p, right, answerable in decisions:
+        answered = p >= threshold
+        if answerable:
             out["answerable"] += 1
             out["right"] += int(answered and right)
             out["refused"] += int(not answered)
@@ -241,6 +238,34 @@ def held_out(cases: list[Case], k: int, scorer: Scorer, index: dict) -> dict:
             out["unanswerable"] += 1
             out["refused_un"] += int(not answered)
     return out
+
+
+def held_out_decisions(cases: list[Case], k: int, scorer: Scorer, index: dict) -> list[tuple[float, int, bool]]:
+    """(probability, right, answerable) of what the answerer would take for each of fold k's
+    questions, with the scorer fitted without it."""
+    return [(*decide(answer_examples(c, scorer.unit, index), scorer.answer), c.q.answerable)
+            for c in cases if c.fold == k]
+
+
+def print_trade_off(decisions: list[tuple[float, int, bool]]) -> None:
+    """How well the answer model separates, held out: the AUC of its probability for right
+    answers against unanswerable questions and against wrong answers, the share that would be
+    right if every question were answered, and what a few thresholds would give."""
+    right = [p for p, r, a in decisions if a and r]
+    wrong = [p for p, r, a in decisions if a and not r]
+    unans = [p for p, _, a in decisions if not a]
+    n_ans = max(len(right) + len(wrong), 1)
+
+    def auc(pos: list[float], neg: list[float]) -> float:
+        pairs = [(1.0 if x > y else 0.5 if x == y else 0.0) for x in pos for y in neg]
+        return sum(pairs) / len(pairs) if pairs else float("nan")
+
+    print(f"held out: right if all answered {len(right)}/{n_ans}; AUC right vs unanswerable "
+          f"{auc(right, unans):.3f}, right vs wrong {auc(right, wrong):.3f}")
+    for t in (0.1, 0.2, 0.3, 0.4, 0.5):
+        fr = (sum(p < t for p in right) + sum(p < t for p in wrong)) / n_ans
+        print(f"  threshold {t:.1f}: right {sum(p >= t for p in right) / n_ans:6.1%}  false refusal "
+              f"{fr:6.1%}  unanswerable refused {sum(p < t for p in unans) / max(len(unans), 1):6.1%}")
 
 
 def print_cv(rows: list[dict]) -> None:
@@ -292,13 +317,16 @@ def main(argv: list[str] | None = None) -> int:
         cache: dict = {}
         every = set(range(FOLDS)) | ({FOLDS} if args.also else set())
         folds = {}
-        rows = []
+        rows, decisions = [], []
         for k in range(FOLDS):
             scorer = fit_fold(cases, every - {k}, names, index, cache)
             folds[str(k)] = scorer.to_dict()
-            rows.append(held_out(cases, k, scorer, index))
+            fold_decisions = held_out_decisions(cases, k, scorer, index)
+            rows.append(held_out(k, fold_decisions, scorer.threshold))
+            decisions += fold_decisions
             log.info("fold %d held out: threshold %.3f", k, scorer.threshold)
         print_cv(rows)
+        print_trade_off(decisions)
         full = fit_fold(cases, every, names, index, cache).to_dict()
     data = {
         "fitted_on": {
