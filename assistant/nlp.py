@@ -79,11 +79,18 @@ LIGHT_VERBS = frozenset("be have do take hold place happen go make get say becom
                         "shall should would could must state".split())
 
 
+@lru_cache(maxsize=512)
+def parse_question(question: str):
+    """spaCy's parse of a question (tags, dependencies, lemmas), once per question: the
+    question's kind, focus, verbs and follow-up reading all read the same parse."""
+    return load_parser()(question[:2000])
+
+
 @lru_cache(maxsize=4096)
 def question_verbs(question: str) -> tuple[str, ...]:
     """The lemmas of the question's content verbs, main verb first: "Who represented Poland at
     the conference?" -> ("represent",); "What did the CSM vote on?" -> ("vote",)."""
-    doc = load_parser()(question[:2000])
+    doc = parse_question(question)
     verbs = [t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in LIGHT_VERBS]
     verbs.sort(key=lambda t: (t.dep_ != "ROOT", t.i))
     return tuple(dict.fromkeys(t.lemma_.lower() for t in verbs))

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from .index import acronyms
-from .nlp import load_parser, question_verbs
+from .nlp import parse_question, question_verbs
 from .terms import ALIASES, TYPE_WORDS, count_noun
 from .textnorm import STOPWORDS, fold, stem, tokens
 
@@ -34,7 +34,6 @@ _PLACE = re.compile(r"\b(?:in|at|to|Location:)\s+[A-ZÀ-Ž][\w’'-]+")
 
 
 # Nouns for the states that hold a dialogue's roles: "which country chaired" wants a state.
-SINGULAR_OTHER = True
 _STATE_NOUNS = frozenset(tokens("country state government nation"))
 
 
@@ -42,7 +41,7 @@ _STATE_NOUNS = frozenset(tokens("country state government nation"))
 def wh_head(question: str) -> tuple[str, bool, str] | None:
     """The noun a which/what question asks for, from spaCy's parse: (its token, whether it is
     plural, the preposition before "which" or ""): "In which cities ..." -> ("city", True, "in")."""
-    doc = load_parser()(question[:500])
+    doc = parse_question(question)
     for t in doc:
         if t.lower_ in ("which", "what") and t.dep_ == "det" and t.head.pos_ in ("NOUN", "PROPN"):
             tok = tokens(t.head.lemma_)
@@ -80,7 +79,7 @@ def question_predicate(question: str) -> str | None:
 def _copula_nouns(question: str) -> tuple[str, ...]:
     """What "who is/are ..." asks someone to be: "Who are the Reference Group Chairs?" ->
     ("chair",)."""
-    doc = load_parser()(question[:500])
+    doc = parse_question(question)
     return tuple(t.lemma_.lower() for t in doc if t.pos_ in ("NOUN", "PROPN")
                  and t.dep_ in ("attr", "nsubj") and t.head.lemma_ == "be")
 
@@ -106,7 +105,7 @@ def kind_of(question: str, person_nouns: frozenset[str] = frozenset()) -> str:
             return "place"
         if not plural and (noun in person_nouns or noun in TYPE_WORDS["person"] or noun in _STATE_NOUNS):
             return "person"
-        if not plural and SINGULAR_OTHER:
+        if not plural:  # "which report", "which declaration": one thing, not a list
             return "other"
     if re.search(r"^(which|list|name)\b|\bwhat (were|are) the\b|\bwhich \w+ (were|are|was|did)\b|\bwhat \w+ (were|are)\b", q) \
             or re.search(r"^(what|which) (\w+ )?\w{3,}[^s'u]s\b", q):
@@ -223,7 +222,7 @@ def question_focus(question: str, kind: str = "other") -> str | None:
     "which"/"what" ("Which REPORT did ... adopt"), else the question's first common noun ("What
     was the central THEME of ..."). None when that noun only names the kind of answer ("which
     country", "which city") or the question has no common noun ("Who opened the SOM?")."""
-    doc = load_parser()(question[:500])
+    doc = parse_question(question)
     noun = None
     for t in doc:
         if t.lower_ in ("which", "what") and t.dep_ == "det" and t.head.pos_ == "NOUN":

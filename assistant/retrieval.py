@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .index import ChunkIndex
-from .nlp import load_parser
+from .nlp import parse_question
 from .qtype import normalise_dates, normalise_phrases
 from .store import Store
 from .terms import strict_terms
@@ -65,7 +65,7 @@ def is_follow_up(question: str) -> bool:
     content = [w for w in ws if w not in STOPWORDS]
     if _FOLLOW_START.search(question) or any(w in _ANAPHORA for w in ws) or len(content) <= 1:
         return True
-    return any(_points_back(t) for t in load_parser()(question[:500]) if t.lower_ in _DEMONSTRATIVE)
+    return any(_points_back(t) for t in parse_question(question) if t.lower_ in _DEMONSTRATIVE)
 
 
 def _points_back(t) -> bool:
