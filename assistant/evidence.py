@@ -90,8 +90,29 @@ def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
             bag |= set(tokens(before)) | set(acronyms(before))
     if plan.follow_up:
         bag |= set(tokens(plan.question))
+    texts = [u.text for u in units] if kind in UNIT_LEVEL and units else [index.rows[r].text for r in rows]
+    bag |= abbreviated(plan.question, " ".join(texts))
     missing = [t for t in own if not _covered(t, bag)] + [t for t in inherited if not _covered(t, docs)]
     return 1.0 - len(missing) / (len(own) + len(inherited)), sorted(missing)
+
+
+_CAPITALISED = re.compile(r"[A-Z][\w’'-]*")
+
+
+def abbreviated(question: str, text: str) -> set[str]:
+    """The question's words that `text` writes as an acronym: "the United States" asked,
+    "The US withdrew" written -> {"unit", "state"} (as tokens)."""
+    written = {a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", text)}
+    if not written:
+        return set()
+    out: set[str] = set()
+    for run in re.finditer(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|the|and|for|on|in|de)\s+)?[A-Z][\w’'-]*)+", question):
+        words = _CAPITALISED.findall(run.group(0))
+        for i in range(len(words)):
+            for j in range(i + 2, min(len(words), i + 6) + 1):
+                if "".join(w[0] for w in words[i:j]).lower() in written:
+                    out |= {t for w in words[i:j] for t in tokens(w)}
+    return out
 
 
 LEAD_CHARS = 600  # a report's opening: its title and first paragraph or two
@@ -264,7 +285,7 @@ def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkInd
     asked = ordinals(question)
     om = ordinal_match(asked, text + " " + titles)
     strict = strict_terms(question)
-    bag = set(tokens(text)) | acronyms(text) | head
+    bag = set(tokens(text)) | acronyms(text) | head | abbreviated(question, text)
     years = set(YEAR.findall(question))
     have_years = set(YEAR.findall(text + " " + titles))
     doc_years = {str(m.get("date") or "")[:4] for m in metas} - {""}

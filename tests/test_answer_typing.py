@@ -155,3 +155,13 @@ def test_the_quote_must_say_what_the_question_says_was_done(index):
     said = constraint_features(plan, [unit("Minister Amal Haddad")], index, "person")
     other = constraint_features(plan, [unit("Ambassador Rita Mensah")], index, "person")
     assert said["predicate_cited"] == 1.0 and other["predicate_cited"] == 0.0
+
+
+def test_a_name_the_report_abbreviates_is_stated():
+    from assistant.evidence import abbreviated
+
+    q = "Did the United States stay in the consultations on the Global Compact for Migration?"
+    assert abbreviated(q, "The US withdrew from the consultations in 2017.") == {"unit", "stat"}
+    assert abbreviated("What did the International Organization for Migration say?", "IOM said so.") \
+        == {"international", "organization", "migration"}
+    assert abbreviated(q, "The delegations of Mexico and Switzerland led them.") == set()
