@@ -1,7 +1,9 @@
 """What kind of answer a question wants, and whether a piece of text looks like one.
 
 "how many" wants a number next to the noun asked about, "when" a date, "who" a person with a
-title, "where" a place, "what does X stand for" an expansion, "which ..." often a list.
+title, "where" a place, "what does X stand for" an expansion; "which NOUN" what its noun says
+(plural: a list; a title the corpus gives people: a person; "which country": a state in a role;
+otherwise one thing).
 
     >>> kind_of("How many participants attended?")
     'count'
