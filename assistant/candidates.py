@@ -42,6 +42,12 @@ def unit_text(row: ChunkRow, k: int) -> str:
     return row.text[s - row.start : e - row.start]
 
 
+def unit_before(index: ChunkIndex, u: Unit) -> str:
+    """The text of the unit just before `u` in its chunk ("" for a chunk's first unit): the
+    heading or sentence that may name what `u` speaks of."""
+    return unit_text(index.rows[u.row], u.order - 1) if u.order > 0 else ""
+
+
 def list_intro(index: ChunkIndex, row_i: int, k: int) -> tuple[int, int] | None:
     """(row, unit) of the line that introduces the list item `k` of `row_i`, if any."""
     row = index.rows[row_i]

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 
 from .answer_types import WANTED
-from .candidates import Unit, unit_text
+from .candidates import Unit, unit_before
 from .features import KINDS
 from .index import ChunkIndex, acronyms, header_text
 from .qtype import REQUIRED_CUE, cue, question_focus, question_predicate
@@ -85,9 +85,8 @@ def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
                 bag |= passage_bag(index, j)
     for u in units if kind in UNIT_LEVEL else ():
         bag |= set(tokens(u.text)) | set(acronyms(u.text))
-        if u.order > 0:  # the sentence or heading just before it may name what it speaks of
-            before = unit_text(index.rows[u.row], u.order - 1)
-            bag |= set(tokens(before)) | set(acronyms(before))
+        before = unit_before(index, u)  # the sentence or heading before may name its subject
+        bag |= set(tokens(before)) | set(acronyms(before))
     if plan.follow_up:
         bag |= set(tokens(plan.question))
     texts = [u.text for u in units] if kind in UNIT_LEVEL and units else [index.rows[r].text for r in rows]
@@ -118,14 +117,24 @@ def abbreviated(question: str, text: str) -> set[str]:
 LEAD_CHARS = 600  # a report's opening: its title and first paragraph or two
 
 
-def lead_bag(index: ChunkIndex, row_i: int) -> set[str]:
-    """The words and acronyms of the opening of the report this passage belongs to."""
-    rng = index.doc_range(index.rows[row_i].source)
+def opening(index: ChunkIndex, source: str) -> tuple[str, dict, list[str]]:
+    """A report's opening text, its metadata and its header's tokens (from its first chunk)."""
+    rng = index.doc_range(source)
     if not rng:
-        return set()
+        return "", {}, []
     first = index.rows[rng[0]]
-    text = first.text[:LEAD_CHARS]
-    return set(tokens(text)) | acronyms(text) | set(first.head_tokens)
+    return first.text[:LEAD_CHARS], first.meta, first.head_tokens
+
+
+def lead_bag(index: ChunkIndex, source: str) -> set[str]:
+    """The words and acronyms of a report's opening and header."""
+    text, _, head = opening(index, source)
+    return set(tokens(text)) | acronyms(text) | set(head)
+
+
+def _missing_from_lead(missing: list[str], index: ChunkIndex, cand: Unit) -> float:
+    lead = lead_bag(index, index.rows[cand.row].source)
+    return sum(not _covered(t, lead) for t in missing) / len(missing)
 
 
 def names_process(index: ChunkIndex, source: str, named: set[str]) -> bool:
@@ -133,12 +142,9 @@ def names_process(index: ChunkIndex, source: str, named: set[str]) -> bool:
     gives them, e.g. "dhabi dialogue" for the Abu Dhabi Dialogue): its process contains the
     name, or its opening does ("The Regional Conference on Migration (RCM) or the Puebla
     Process was established ..."). A name only mentioned further down is another dialogue's."""
-    rng = index.doc_range(source)
-    if not rng:
-        return False
-    first = index.rows[rng[0]]
-    process = fold(str(first.meta.get("process") or ""))
-    lead = " ".join(fold(first.text[:LEAD_CHARS]).split())
+    text, meta, _ = opening(index, source)
+    process = fold(str(meta.get("process") or ""))
+    lead = " ".join(fold(text).split())
     return any(n in process or n in lead for n in named)
 
 
@@ -165,8 +171,7 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
         "missing": min(len(missing), 3) / 3.0,
         # News reports state the event (who met, when, where) in their opening: the names a
         # quoted sentence leaves out may be there, which differs from a report never naming them.
-        "missing_lead": (sum(not _covered(t, lead_bag(index, cand.row)) for t in missing) / len(missing)
-                         if missing and not wrong else 0.0),
+        "missing_lead": _missing_from_lead(missing, index, cand) if missing and not wrong else 0.0,
         "wrong_process": wrong,
         "supported": 1.0 if ok else 0.0,
         "coverage_q": stats.get("coverage", 0.0),

@@ -22,6 +22,7 @@ from .candidates import (
     list_intro,
     pool,
     same_document_rows,
+    unit_before,
     unit_text,
 )
 from .index import MONTHS, ChunkIndex, ChunkRow, acronyms, header_text
@@ -155,7 +156,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         # Read with the unit before it: "Chaired by North Macedonia" under the heading
         # "Working Group on South Eastern Europe", "chaired the Forum" after the sentence that
         # names the Annual Forum in Podgorica.
-        before = unit_text(index.rows[u.row], u.order - 1) if u.order > 0 else ""
+        before = unit_before(index, u)
         u.f["with_prev"] = (share[u.row] * _window_coverage(residual[u.row], before + " " + u.text)
                             if before else u.coverage)
         lw = local[index.rows[u.row].source]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections import Counter
 
 from .index import ChunkIndex
@@ -28,7 +29,8 @@ _BEFORE = re.compile(r"([A-Za-z][a-z-]+)\.?\s+$")
 _AFTER = re.compile(r"^,\s+(?:the\s+|a\s+|an\s+)?(?:[A-Z][a-z]+\s+){0,2}?([A-Za-z][a-z-]+)\b")
 _HONORIFIC = frozenset(("mr", "ms", "mrs", "dr", "prof", "he", "h.e", "sir", "madam", "excellency"))
 
-_cache: dict[int, tuple[tuple, frozenset[str]]] = {}
+# Per index (dropped with it): the index state it was computed for, and the nouns.
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -59,12 +61,12 @@ def person_nouns(index: ChunkIndex) -> frozenset[str]:
     """Tokens (as `textnorm.tokens` gives them) of the nouns this corpus uses as people's titles."""
     key = (len(index.rows), getattr(index, "_generation", None))
     with _lock:
-        hit = _cache.get(id(index))
+        hit = _cache.get(index)
         if hit and hit[0] == key:
             return hit[1]
     counts = title_counts(index)
     out = frozenset(w for w, c in counts.items()
                     if c["PERSON"] >= MIN_SEEN and c["PERSON"] >= MIN_SHARE * sum(c.values()))
     with _lock:
-        _cache[id(index)] = (key, out)
+        _cache[index] = (key, out)
     return out
