@@ -47,9 +47,14 @@ def wanted_labels(kind: str, question: str) -> frozenset[str]:
     return labels
 
 
+_WORDS = re.compile(r"[^\w]+")
+
+
 def _in_question(text: str, folded_question: str) -> bool:
-    t = fold(text).strip(" .,;:'\"()")
-    return bool(t) and t in folded_question
+    """Whether the question names this entity, as whole words: the "32" of "64 participants
+    from 32 countries" is not named by "the 32nd meeting"."""
+    t = _WORDS.sub(" ", fold(text)).strip()
+    return bool(t) and f" {t} " in f" {_WORDS.sub(' ', folded_question)} "
 
 
 def entity_features(kind: str, question: str, text: str, ents: Sequence[tuple[int, int, str]],
@@ -69,8 +74,8 @@ def entity_features(kind: str, question: str, text: str, ents: Sequence[tuple[in
     if match and terms:
         spots = [m.start() for m in re.finditer(r"[\w’'-]+", text)
                  if (tok := tokens(m.group(0))) and tok[0] in terms]
-        if spots:
-            d = min(abs(p - s) if p < s else max(0, p - e) for s, e in match for p in spots)
+        d = min((_distance(p, s, e) for s, e in match for p in spots if not s <= p < e), default=None)
+        if d is not None:
             near = math.exp(-d / 80.0)
     named = [k for _, _, k in ents if k in NAMES]
     return {
@@ -104,6 +109,14 @@ def answer_span(kind: str, question: str, text: str, ents: Sequence[tuple[int, i
         return None
     spots = [m.start() for m in re.finditer(r"[\w’'-]+", text)
              if (tok := tokens(m.group(0))) and tok[0] in terms]
-    if not spots:
-        return match[0]
-    return min(match, key=lambda se: min(abs(p - se[0]) for p in spots))
+    # A question word that is the entity itself ("32" of "the 32nd meeting" in "from 32
+    # countries") says nothing about which entity answers: only the others count.
+    def nearness(se: tuple[int, int]) -> int:
+        return min((_distance(p, *se) for p in spots if not se[0] <= p < se[1]), default=10**9)
+
+    return min(match, key=nearness) if spots else match[0]
+
+
+def _distance(p: int, s: int, e: int) -> int:
+    """Characters between a word starting at `p` and the entity text[s:e]."""
+    return s - p if p < s else max(0, p - e)

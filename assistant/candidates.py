@@ -141,19 +141,18 @@ def expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> list
     if best.kind == "item" or (kind == "list" and is_intro):
         intro = (best.row, best.order) if is_intro else list_intro(index, best.row, best.order)
         if intro and (is_intro or kind == "list" and _intro_answers(best, intro, index)):
-            return _gather_list(index, intro)
+            return _gather_list(index, intro, ranked)
         if not intro and kind == "list":  # a list straight under its heading
-            return _gather_list(index, _first_item(index, best.row, best.order), with_intro=False)
+            return _gather_list(index, _first_item(index, best.row, best.order), ranked)
         if intro:
-            return [_make_unit(index, *intro, best.score), best]
+            return [_candidate_at(ranked, index, *intro, best.score), best]
         return [best]
     if best.kind == "clause":  # a clause is quoted with the rest of its sentence
-        return _whole_sentence(best, index)
+        return _whole_sentence(best, ranked, index)
     chosen = [best]
     if best.order > 0 and _ANAPHORA.match(best.text):
         # "Her country also wanted to ...": who "her" is, the sentence before says.
-        before = next((u for u in ranked if u.row == best.row and u.order == best.order - 1), None)
-        chosen.append(before or _make_unit(index, best.row, best.order - 1, best.score))
+        chosen.append(_candidate_at(ranked, index, best.row, best.order - 1, best.score))
     for second in ranked[1:3]:
         if (second.row == best.row and abs(second.order - best.order) == 1
                 and all(u.order != second.order for u in chosen)
@@ -163,8 +162,9 @@ def expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> list
     return sorted(chosen, key=lambda u: (u.row, u.start))
 
 
-def _whole_sentence(best: Unit, index: ChunkIndex) -> list[Unit]:
-    """The clause units around `best` that belong to the same sentence (only "; " between)."""
+def _whole_sentence(best: Unit, ranked: list[Unit], index: ChunkIndex) -> list[Unit]:
+    """The clause units around `best` that belong to the same sentence (only "; " between),
+    with their features where they are candidates too."""
     row = index.rows[best.row]
     units = row.units
     lo = hi = best.order
@@ -177,7 +177,13 @@ def _whole_sentence(best: Unit, index: ChunkIndex) -> list[Unit]:
         lo -= 1
     while hi + 1 < len(units) and joined(hi, hi + 1):
         hi += 1
-    return [_make_unit(index, best.row, k, best.score) for k in range(lo, hi + 1)]
+    return [_candidate_at(ranked, index, best.row, k, best.score) for k in range(lo, hi + 1)]
+
+
+def _candidate_at(ranked: list[Unit], index: ChunkIndex, row_i: int, k: int, score: float) -> Unit:
+    """The candidate unit k of a row, with its features and entities (what the answer checks
+    read); a bare unit when it was not a candidate."""
+    return next((u for u in ranked if u.row == row_i and u.order == k), None) or _make_unit(index, row_i, k, score)
 
 
 def _intro_answers(best: Unit, intro: tuple[int, int], index: ChunkIndex) -> bool:
@@ -197,11 +203,11 @@ def _first_item(index: ChunkIndex, row_i: int, k: int) -> tuple[int, int]:
     return row_i, k
 
 
-def _gather_list(index: ChunkIndex, intro: tuple[int, int], limit: int = 40,
-                 with_intro: bool = True) -> list[Unit]:
+def _gather_list(index: ChunkIndex, intro: tuple[int, int], ranked: list[Unit],
+                 limit: int = 40) -> list[Unit]:
     """The intro line and every item after it, following the list into the next chunk."""
     row_i, k = intro
-    out = [_make_unit(index, row_i, k, 0.0)]
+    out = [_candidate_at(ranked, index, row_i, k, 0.0)]
     k += 1
     while len(out) < limit:
         row = index.rows[row_i]
@@ -213,6 +219,6 @@ def _gather_list(index: ChunkIndex, intro: tuple[int, int], limit: int = 40,
             continue
         if row.units[k][2] != "item":
             break
-        out.append(_make_unit(index, row_i, k, 0.0))
+        out.append(_candidate_at(ranked, index, row_i, k, 0.0))
         k += 1
     return out

@@ -207,6 +207,17 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
     return f, reason
 
 
+def states_nothing_asked(af: dict[str, float]) -> bool:
+    """Whether the quote states nothing a who/when/where/how-many question asks for: neither
+    an entity of the kind asked for that the question does not name, nor what the question
+    says was done ("opened", "adopted"). The answer model weighs each against a confident
+    ranking; together they are a categorical miss, like evidence about another dialogue. (For
+    other questions the noun asked about is no such test: "What is her role?" is answered by
+    "Director at ICMPD", which never says "role".)"""
+    typed = any(af.get(f"kind_{k}") for k in WANTED)
+    return typed and not af.get("type_ok") and not af.get("predicate_cited")
+
+
 def support(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],
             kind: str, cand: Unit) -> tuple[bool, str]:
     """Does this evidence answer the question? (specific terms, focus noun, coverage, type)."""
@@ -296,12 +307,13 @@ def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkInd
     doc_years = {str(m.get("date") or "")[:4] for m in metas} - {""}
     focus = question_focus(plan.question, kind)
     predicate = question_predicate(plan.question)
+    words = set(tokens(text))
     return {
         # what the question says was done ("opened") or held ("Director"), in the quote itself
-        "predicate_cited": 1.0 if not predicate or _covered(predicate, set(tokens(text))) else 0.0,
+        "predicate_cited": 1.0 if not predicate or any(_covered(v, words) for v in predicate) else 0.0,
         "strict_cited": (sum(_covered(t, bag) for t in strict) / len(strict)) if strict else 1.0,
         "ord_ok": 1.0 if not asked or om > 0 else 0.0,
         "ord_clash": 1.0 if om < 0 else 0.0,
         "year_clash": 1.0 if years and not years & (have_years | doc_years) and doc_years else 0.0,
-        "focus_cited": 1.0 if not focus or _covered(focus, set(tokens(text))) else 0.0,
+        "focus_cited": 1.0 if not focus or _covered(focus, words) else 0.0,
     }

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .candidates import Unit, expand
-from .evidence import KIND_WORDS, answer_features, support
+from .evidence import KIND_WORDS, answer_features, states_nothing_asked, support
 from .features import features
 from .index import ChunkIndex
 from .qtype import kind_of
@@ -79,9 +79,10 @@ def rank_units(units: list[Unit], model: Logistic) -> list[Unit]:
 
 def answer_probability(model: Logistic, af: dict[str, float]) -> float:
     """The answer model's probability that answering from this evidence is right; none when
-    the question names a dialogue and the evidence is another one's (a categorical mismatch
-    the few such development questions cannot teach a linear model)."""
-    return 0.0 if af.get("wrong_process") else model.probability(af)
+    the question names a dialogue and the evidence is another one's, or when the quote states
+    nothing the question asks for (categorical mismatches the few such development questions
+    cannot teach a linear model to weigh above a confident ranking)."""
+    return 0.0 if af.get("wrong_process") or states_nothing_asked(af) else model.probability(af)
 
 
 def _choose_fitted(plan: QueryPlan, units: list[Unit], index: ChunkIndex,

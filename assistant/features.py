@@ -42,6 +42,7 @@ from .textnorm import STOPWORDS, fold, tokens, words
 WINDOW = 28               # words per window when scoring long units
 
 
+PERSONAL = frozenset("he she his her him hers".split())
 KINDS = ("count", "date", "place", "person", "list", "expansion", "definition")
 
 
@@ -75,8 +76,12 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
     passage_sim = {h.row: h.dense for h in passages}
     units = candidate_units(index, passages)
     terms = question_terms(plan, index, kind)
-    if plan.follow_up:  # the earlier turn's words count, at a lower weight
-        for t in set(tokens(plan.context)):
+    if plan.follow_up:
+        # The earlier question's words count, at a lower weight; its answer's only when the
+        # follow-up asks about a person ("What is his position?" after "Who opened it?"): every
+        # word of the answer given would otherwise favour quoting it again.
+        person = PERSONAL.intersection(fold(plan.question).split())
+        for t in set(tokens(plan.context if person else plan.previous)):
             if t not in STOPWORDS and t not in terms:
                 terms[t] = 0.3 * index.bm25.idf(t)
     headers = {h.row: header_tokens(index.rows[h.row]) for h in passages}

@@ -66,15 +66,20 @@ def state_role(question: str) -> bool:
     return any(_STATE_ROLE.match(v) for v in question_verbs(question) + _copula_nouns(question))
 
 
-def question_predicate(question: str) -> str | None:
-    """What the question says was done or held, as a token: its main content verb ("Who
-    OPENED the conference?" -> "open"), else the noun "who is ..." asks about ("Who was
-    DIRECTOR of the centre?" -> "director")."""
+def question_predicate(question: str) -> tuple[str, ...]:
+    """What the question says was done or held, as tokens: its main content verb and the verb
+    that one governs ("Who OPENED the conference?" -> ("open",); "were they supposed to FOLLOW"
+    -> ("suppos", "follow")), else the noun "who is ..." asks about ("Who was DIRECTOR of the
+    centre?" -> ("director",)). A quote stating either states the predicate."""
+    doc = parse_question(question)
+    governed = tuple(t.lemma_.lower() for t in doc if t.dep_ == "xcomp" and t.pos_ == "VERB"
+                     and t.head.dep_ == "ROOT")
     for word in question_verbs(question) + _copula_nouns(question):
         tok = tokens(word)
         if tok and tok[0] not in STOPWORDS:
-            return tok[0]
-    return None
+            more = [x[0] for x in map(tokens, governed) if x and x[0] not in STOPWORDS]
+            return tuple(dict.fromkeys([tok[0], *more]))
+    return ()
 
 
 @lru_cache(maxsize=512)

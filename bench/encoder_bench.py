@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from .measure import CLI, ROOT, WORK, bench_env, fresh_dir, make_corpus, summary, timed
+from .measure import CLI, ROOT, THREAD_CAPS, WORK, bench_env, fresh_dir, make_corpus, summary, timed
 
 log = logging.getLogger(__name__)
 TUTORIAL = ("import sys; from bench.baseline import build_baseline; "
@@ -186,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
                         default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    capped = [k for k in THREAD_CAPS if k in os.environ]
+    if capped:  # child processes run uncapped (bench_env); this one's raw torch would not
+        log.warning("%s set: the in-process throughput figures run torch capped; unset it",
+                    ", ".join(capped))
     work = WORK / "encoder"
     work.mkdir(parents=True, exist_ok=True)
     corpus = make_corpus(work / f"corpus-{args.reports}", args.reports)

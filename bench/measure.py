@@ -52,9 +52,18 @@ def percentile(values: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
+# Thread caps a developer's shell may carry (`OMP_NUM_THREADS=1` for tests): torch honours
+# them and onnxruntime does not, so a capped child would time the tutorial pipeline on one core
+# and ours on all of them. Every child process runs uncapped, as a user's would.
+THREAD_CAPS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+               "VECLIB_MAXIMUM_THREADS")
+
+
 def bench_env(**settings: str | Path | None) -> dict[str, str]:
-    """os.environ for a child process, offline, with ASSISTANT_* variables set or removed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    """os.environ for a child process, offline, uncapped (no THREAD_CAPS), with ASSISTANT_*
+    variables set or removed."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("ASSISTANT_") and k not in THREAD_CAPS}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
                TOKENIZERS_PARALLELISM="false")
     for key, value in settings.items():

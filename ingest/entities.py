@@ -52,7 +52,7 @@ def segments(text: str, head_end: int, size: int = SEGMENT_CHARS) -> list[tuple[
 
 
 def read_entities(text: str, head_end: int, whole: bool = True) -> Reading:
-    """One pass of spaCy's tok2vec + ner + sentencizer over `text` (or its opening only)."""
+    """One pass of spaCy's ner + sentencizer over `text` (or its opening only)."""
     spans = segments(text, head_end) if whole else [(0, head_end)]
     sentences: list[tuple[int, int]] = []
     entities: list[tuple[int, int, str]] = []
