@@ -10,6 +10,7 @@ gap to the question's best candidate.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -80,7 +81,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         # The earlier question's words count, at a lower weight; its answer's only when the
         # follow-up asks about a person ("What is his position?" after "Who opened it?"): every
         # word of the answer given would otherwise favour quoting it again.
-        person = PERSONAL.intersection(fold(plan.question).split())
+        person = PERSONAL.intersection(re.findall(r"\w+", fold(plan.question)))
         for t in set(tokens(plan.context if person else plan.previous)):
             if t not in STOPWORDS and t not in terms:
                 terms[t] = 0.3 * index.bm25.idf(t)
