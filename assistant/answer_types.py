@@ -72,8 +72,7 @@ def entity_features(kind: str, question: str, text: str, ents: Sequence[tuple[in
     match = [(s, e) for s, e, k in new if k in wanted]
     near = 0.0
     if match and terms:
-        spots = [m.start() for m in re.finditer(r"[\w’'-]+", text)
-                 if (tok := tokens(m.group(0))) and tok[0] in terms]
+        spots = _spots(text, terms)
         d = min((_distance(p, s, e) for s, e in match for p in spots if not s <= p < e), default=None)
         if d is not None:
             near = math.exp(-d / 80.0)
@@ -107,14 +106,19 @@ def answer_span(kind: str, question: str, text: str, ents: Sequence[tuple[int, i
     match = [(s, e) for s, e, k in ents if k in wanted and not _in_question(text[s:e], fq)]
     if not match:
         return None
-    spots = [m.start() for m in re.finditer(r"[\w’'-]+", text)
-             if (tok := tokens(m.group(0))) and tok[0] in terms]
+    spots = _spots(text, terms)
     # A question word that is the entity itself ("32" of "the 32nd meeting" in "from 32
     # countries") says nothing about which entity answers: only the others count.
     def nearness(se: tuple[int, int]) -> int:
         return min((_distance(p, *se) for p in spots if not se[0] <= p < se[1]), default=10**9)
 
     return min(match, key=nearness) if spots else match[0]
+
+
+def _spots(text: str, terms: set[str]) -> list[int]:
+    """Where the question's words start in `text`."""
+    return [m.start() for m in re.finditer(r"[\w’'-]+", text)
+            if (tok := tokens(m.group(0))) and tok[0] in terms]
 
 
 def _distance(p: int, s: int, e: int) -> int:

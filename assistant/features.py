@@ -10,7 +10,6 @@ gap to the question's best candidate.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,7 +28,7 @@ from .candidates import (
 from .index import MONTHS, ChunkIndex, ChunkRow, acronyms, header_text
 from .nlp import question_verbs
 from .qtype import cue, question_focus
-from .retrieval import Hit, QueryPlan
+from .retrieval import PERSONAL, Hit, QueryPlan
 from .terms import (
     GENERIC,
     QUESTION_WORDS,
@@ -43,7 +42,6 @@ from .textnorm import STOPWORDS, fold, tokens, words
 WINDOW = 28               # words per window when scoring long units
 
 
-PERSONAL = frozenset("he she his her him hers".split())
 KINDS = ("count", "date", "place", "person", "list", "expansion", "definition")
 
 
@@ -81,7 +79,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         # The earlier question's words count, at a lower weight; its answer's only when the
         # follow-up asks about a person ("What is his position?" after "Who opened it?"): every
         # word of the answer given would otherwise favour quoting it again.
-        person = PERSONAL.intersection(re.findall(r"\w+", fold(plan.question)))
+        person = PERSONAL.intersection(words(plan.question))
         for t in set(tokens(plan.context if person else plan.previous)):
             if t not in STOPWORDS and t not in terms:
                 terms[t] = 0.3 * index.bm25.idf(t)

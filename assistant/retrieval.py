@@ -28,7 +28,8 @@ RRF_K = 60
 DENSE_K = 30
 KEYWORD_K = 30
 # Words that point back to something the question does not name itself.
-_ANAPHORA = frozenset("he she his her him hers they them their theirs it its there".split())
+PERSONAL = frozenset("he she his her him hers".split())  # pronouns that point back to a person
+_ANAPHORA = PERSONAL | frozenset("they them their theirs it its there".split())
 _DEMONSTRATIVE = frozenset("this that these those same".split())
 _FOLLOW_START = re.compile(r"^\s*(and|also|what about|how about|and what|what else|why|when was that)\b", re.I)
 
