@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from .answer_types import WANTED
 from .candidates import Unit, unit_before
+from .dialogues import canonical_dialogue, dialogues_in, is_framework
 from .features import KINDS
 from .index import ChunkIndex, acronyms, header_text
 from .qtype import REQUIRED_CUE, cue, question_focus, question_predicate
@@ -66,11 +67,14 @@ def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
     # A dialogue named in the question must be the one the report belongs to: "the Prague
     # Process" is not matched by a Vistula Process meeting held in Prague.
     named = processes_named(plan.question) or (processes_named(plan.previous) if plan.follow_up else set())
+    # (A report about a framework, such as the Global Compact, may be a dialogue's review of it.)
     wrong = sorted({str(index.rows[r].meta.get("process") or "") for r in rows
                     if named and index.rows[r].meta.get("process")
+                    and not is_framework(str(index.rows[r].meta["process"]))
                     and not names_process(index, index.rows[r].source, named)})
     if wrong:
-        return 0.0, [f"{' or '.join(sorted(named))} (these passages are about the {', '.join(wrong)})"]
+        shown = sorted(n for n in named if n[:1].isupper()) or sorted(named)  # registry names
+        return 0.0, [f"{' or '.join(shown)} (these passages are about the {', '.join(wrong)})"]
     if not own and not inherited:
         return 1.0, []
     bag: set[str] = set()
@@ -138,14 +142,15 @@ def _missing_from_lead(missing: list[str], index: ChunkIndex, cand: Unit) -> flo
 
 
 def names_process(index: ChunkIndex, source: str, named: set[str]) -> bool:
-    """Whether a report is about one of the dialogues `named` (folded, as `processes_named`
-    gives them, e.g. "dhabi dialogue" for the Abu Dhabi Dialogue): its process contains the
-    name, or its opening does ("The Regional Conference on Migration (RCM) or the Puebla
-    Process was established ..."). A name only mentioned further down is another dialogue's."""
+    """Whether a report is about one of the dialogues `named` (as `processes_named` gives them:
+    a registered dialogue's name, else e.g. "vistula process"): its process is it, or its opening
+    names it ("The Regional Conference on Migration (RCM) or the Puebla Process was established
+    ..."), by any of its names. A name only mentioned further down is another dialogue's."""
     text, meta, _ = opening(index, source)
-    process = fold(str(meta.get("process") or ""))
+    process = str(meta.get("process") or "")
+    known = {canonical_dialogue(process)} | set(dialogues_in(process)) | set(dialogues_in(text))
     lead = " ".join(fold(text).split())
-    return any(n in process or n in lead for n in named)
+    return any(n in known or n in fold(process) or n in lead for n in named)
 
 
 def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: list[Unit],

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .dialogues import dialogues_in, is_dialogue
+from .gazetteer import demonyms, spellings
 from .textnorm import STOPWORDS, fold, stem, tokens
 
 QUESTION_WORDS = frozenset("who whom what when where which why how many much does did do is are was "
@@ -31,15 +33,28 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "purpos": ("objective", "aim", "goal"), "objective": ("purpos", "aim", "goal"),
     "aim": ("purpos", "objective", "goal"), "goal": ("purpos", "objective", "aim"),
     "financ": ("fund", "funded"), "fund": ("financ",), "directorat": ("dg",),
-    # demonyms: "the Turkish Chair" is Türkiye's
-    "turkish": ("turkey", "turkiy"), "russian": ("russia",), "polish": ("poland",),
-    "czech": ("czechia",), "hungarian": ("hungary",), "bulgarian": ("bulgaria",),
-    "swedish": ("sweden",), "belgian": ("belgium",),
     "lead": ("leadership", "led"), "leader": ("lead", "leadership"),
     "virtual": ("online",), "online": ("virtual",),
     "organisation": ("organization",), "organization": ("organisation",),
 }
-ALIASES = {stem(k): tuple(stem(v) for v in vs) for k, vs in _ALIASES.items()}
+
+
+def _demonym_aliases() -> dict[str, tuple[str, ...]]:
+    """"the Turkish Chair" is Türkiye's, "Morocco's minister" the Moroccan one: each adjective
+    of nationality (`gazetteer.demonyms`) and the last word of each of its country's spellings
+    count as each other."""
+    out: dict[str, set[str]] = {}
+    for adj, country in demonyms().items():
+        names = {sp.split()[-1] for sp in spellings()[country]}
+        out.setdefault(adj, set()).update(names)
+        for n in names:
+            out.setdefault(n, set()).add(adj)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+ALIASES = {stem(k): tuple(stem(v) for v in vs) for k, vs in _demonym_aliases().items()}
+for _k, _vs in _ALIASES.items():  # the hand-written ones add to the demonyms' own
+    ALIASES[stem(_k)] = tuple(dict.fromkeys(ALIASES.get(stem(_k), ()) + tuple(stem(v) for v in _vs)))
 # Words the question's type already accounts for ("what does X stand for", "his position").
 TYPE_WORDS = {
     "expansion": frozenset(tokens("stand mean meaning abbreviation acronym full name form")),
@@ -97,8 +112,11 @@ _PROCESS = re.compile(r"\b((?:[A-Z][\w’'-]+\s+){1,3}(?:Process|Dialogue))\b")
 
 
 def processes_named(text: str) -> set[str]:
-    """Dialogue names a text mentions, folded: "the Budapest Process" -> {"budapest process"}."""
-    out = set()
+    """Dialogues a text names: a registered consultative process by the registry's name, by any
+    of its names ("the Puebla Process" -> "Regional Conference on Migration"), and any "X
+    Process" or "X Dialogue" folded to its last two words ("the Vistula Process" -> "vistula
+    process"). A report about any one of them is about the dialogue asked for."""
+    out = {d for d in dialogues_in(text or "") if is_dialogue(d)}
     for m in _PROCESS.finditer(text or ""):
         words = m.group(1).split()
         while words and words[0].lower() in ("the", "what", "which", "who", "when", "where", "how"):

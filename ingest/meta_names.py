@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.dialogues import canonical_dialogue, dialogues_in
+
 _CAP = r"(?:[A-Z][\w’'\-]*|[A-Z]{2,})"
 _SP = r"[ \t]+"
 _HEAD = r"(?:Process|Dialogue|Forum|Conference|Compact|Network|Partnership|Initiative|Summit|Action Plan)"
@@ -106,10 +108,15 @@ def _mentions(text: str) -> list[tuple[int, str, str]]:
 
 
 def dialogue_name(title: str, text: str) -> str:
-    """The dialogue the document is about, with its acronym when the text defines one; ''."""
-    found = _mentions(text)
+    """The dialogue the document is about (the registry's name for it when it has one, see
+    `assistant.dialogues`), with its acronym when the text defines one; ''."""
+    # A dialogue goes by several names ("Puebla Process", "Regional Conference on Migration"):
+    # each mention counts for the registry's one name, which is also the name kept.
+    found = [(pos, canonical_dialogue(name) or (acr and canonical_dialogue(acr)) or name, acr)
+             for pos, name, acr in _mentions(text)]
     if not found:
-        return ""
+        registered = dialogues_in(text)  # named in another language or shape ("Processus de Rabat")
+        return registered[0] if registered else ""
     acronyms = {name: acr for _, name, acr in found if acr}
     score: dict[str, float] = {}
     first: dict[str, int] = {}

@@ -158,6 +158,20 @@ def test_acronym_defined_dialogue():
     assert (meta.date, meta.location) == ("2017-04-03", "Accra")
 
 
+def test_a_dialogue_is_kept_under_its_registry_name_whatever_the_report_calls_it():
+    # mentions under either name count for the one dialogue (two "RCM" and one "Puebla Process"
+    # outweigh a single mention of another dialogue)
+    meta = _meta(
+        "Vice-ministers meet in Guatemala\n\n"
+        "The Puebla Process met in Guatemala City on 4 June 2019. Delegates of the Regional "
+        "Conference on Migration (RCM) and observers from the Colombo Process attended. The RCM "
+        "adopted its work plan."
+    )
+    assert meta.process == "Regional Conference on Migration"
+    assert _meta("Le Processus de Rabat s'est réuni à Marrakech.").process == "Rabat Process"
+    assert _meta("The Euro-African Dialogue met in Cadiz.").process == "Rabat Process"
+
+
 def test_day_and_month_take_the_year_of_the_page():
     meta = _meta(
         "EU and African states launch a route initiative\n\n5 December 2014\n\n"
@@ -253,7 +267,7 @@ REALDEV = next(
 )
 FLOORS = {"process": 0.90, "meeting_type": 0.80, "date": 0.90, "location": 0.90}
 # What the held-out folds give today; a change must not fall below it.
-HELD_OUT_TODAY = {"process": 0.76, "meeting_type": 0.87, "date": 0.72, "location": 0.88}
+HELD_OUT_TODAY = {"process": 0.94, "meeting_type": 0.87, "date": 0.72, "location": 0.88}
 
 
 @pytest.fixture(scope="module")
