@@ -77,8 +77,11 @@ def entity_features(kind: str, question: str, text: str, ents: Sequence[tuple[in
         if d is not None:
             near = math.exp(-d / 80.0)
     named = [k for _, _, k in ents if k in NAMES]
+    core = WANTED.get(kind, frozenset())
     return {
         "ent_match": 1.0 if match else 0.0,
+        # the kind's own entity (a PERSON for "who"), not a state holding the role asked about
+        "ent_core": 1.0 if any(k in core for _, _, k in new) else 0.0,
         "ent_near": near,
         "ent_new": (len(new) / len(ents)) if ents else 0.0,
         "ent_names": 1.0 if any(k in NAMES for _, _, k in new) else 0.0,

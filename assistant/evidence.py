@@ -27,6 +27,7 @@ from .terms import (
 from .textnorm import STOPWORDS, fold, tokens
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+WHO = re.compile(r"\s*who\b", re.I)
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 
 
@@ -203,6 +204,8 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
     f["typed_no_verb"] = 1.0 if typed and f["has_verb"] and not f["verb"] else 0.0
     f["typed_no_entity"] = 1.0 if typed and not ent_match else 0.0
     f["typed_no_predicate"] = 1.0 if typed and not f["predicate_cited"] else 0.0
+    core = max((u.f.get("ent_core", 0.0) for u in chosen if u.f), default=0.0)
+    f["who_state_only"] = 1.0 if kind == "person" and WHO.match(plan.question) and not core else 0.0
     for k in KINDS:
         f[f"kind_{k}"] = 1.0 if kind == k else 0.0
     if not reason and not f["type_ok"]:
@@ -213,14 +216,16 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
 
 
 def states_nothing_asked(af: dict[str, float]) -> bool:
-    """Whether the quote states nothing a who/when/where/how-many question asks for: neither
-    an entity of the kind asked for that the question does not name, nor what the question
-    says was done ("opened", "adopted"). The answer model weighs each against a confident
-    ranking; together they are a categorical miss, like evidence about another dialogue. (For
-    other questions the noun asked about is no such test: "What is her role?" is answered by
-    "Director at ICMPD", which never says "role".)"""
+    """Whether the quote states nothing a who/when/where/how-many question asks for: not what
+    the question says was done ("opened", "adopted"), and no entity of the kind asked for that
+    the question does not name - for a "who" question, no person: a state or body may hold the
+    role asked about ("Who chaired ...?"), but a quote naming only organisations says so only by
+    saying it chaired. The answer model weighs each against a confident ranking; together they
+    are a categorical miss, like evidence about another dialogue. (For other questions the noun
+    asked about is no such test: "What is her role?" is answered by "Director at ICMPD", which
+    never says "role".)"""
     typed = any(af.get(f"kind_{k}") for k in WANTED)
-    return typed and not af.get("type_ok") and not af.get("predicate_cited")
+    return typed and not af.get("predicate_cited") and (not af.get("type_ok") or bool(af.get("who_state_only")))
 
 
 def support(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],

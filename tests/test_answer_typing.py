@@ -12,7 +12,8 @@ import pytest
 
 from assistant.answer_types import entity_features, unit_entities
 from assistant.candidates import Unit, candidate_units, expand, unit_text
-from assistant.evidence import evidence_match
+from assistant.evidence import answer_features, evidence_match, states_nothing_asked
+from assistant.features import features
 from assistant.index import ChunkIndex
 from assistant.qtype import kind_of, state_role
 from assistant.retrieval import Hit, plan_query
@@ -245,11 +246,29 @@ def test_a_clause_is_quoted_with_its_sentence_as_the_candidates_it_holds(index):
 
 
 def test_a_typed_quote_with_neither_the_kind_asked_for_nor_the_predicate_is_refused():
-    from assistant.evidence import states_nothing_asked
-
     person = {"kind_person": 1.0, "type_ok": 0.0, "predicate_cited": 0.0}
     assert states_nothing_asked(person)
     assert not states_nothing_asked({**person, "predicate_cited": 1.0})
     assert not states_nothing_asked({**person, "type_ok": 1.0})
     # "What is her role?" is answered by "Director at ICMPD", which never says "role"
     assert not states_nothing_asked({"kind_definition": 1.0, "type_ok": 0.0, "predicate_cited": 0.0})
+
+
+def test_who_did_it_is_not_answered_by_organisations_that_did_not(index, embedder):
+    """"Who chaired ...?" may be answered by a state or a body, but only by a quote that says
+    it chaired: a clause listing observer organisations, with no person and no chairing,
+    states nothing asked for. A person, or the deed, still lets the answer model weigh it."""
+    plan = plan_query("Who chaired the fourth meeting of the Khartoum Process in Nairobi?", ())
+    kind = kind_of(plan.question, person_nouns(index))
+    qvec = embedder.encode([plan.dense_text])[0]
+    units, terms = features(plan, [Hit(r, 1.0) for r in rows_of(index, "nairobi.txt")], index,
+                            qvec, kind)
+
+    def nothing_asked(words: str) -> bool:
+        unit = next(u for u in units if words in u.text)
+        af, _ = answer_features(plan, [unit], unit, units, index, terms, kind)
+        return states_nothing_asked(af)
+
+    assert kind == "person"
+    assert nothing_asked("together with the European Commission")
+    assert not nothing_asked("Ambassador Daniel Ochieng")
