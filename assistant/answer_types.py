@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from .gazetteer import country_spans
 from .qtype import state_role
 from .textnorm import fold, tokens
 
@@ -98,6 +99,16 @@ def unit_entities(row_text: str, row_start: int, row_ents: Sequence[tuple[int, i
     # A name has letters: the small pipeline sometimes calls a numeric date "07/03/2016" an ORG.
     return [(s - lo, e - lo, k) for s, e, k in row_ents if s >= lo and e <= hi
             and (k not in NAMES or any(c.isalpha() for c in row_text[s:e]))]
+
+
+def with_countries(text: str, ents: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The unit's entities plus the countries of the gazetteer the small NER model left out
+    ("Chaired by North Macedonia" has no entity for it), as GPEs."""
+    out = list(ents)
+    for s, e in country_spans(text):
+        if not any(s < e2 and s2 < e for s2, e2, _ in ents):
+            out.append((s, e, "GPE"))
+    return sorted(out)
 
 
 def answer_span(kind: str, question: str, text: str, ents: Sequence[tuple[int, int, str]],

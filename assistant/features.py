@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .answer_types import entity_features, unit_entities
+from .answer_types import entity_features, unit_entities, with_countries
 from .candidates import (
     Unit,
     candidate_units,
@@ -166,7 +166,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         lw = local[index.rows[u.row].source]
         u.f["local"] = _window_coverage(lw, text) if lw else 0.0
         row = index.rows[u.row]
-        u.ents = unit_entities(row.text, row.start, row.entities(), u.start, u.end)
+        u.ents = with_countries(u.text, unit_entities(row.text, row.start, row.entities(), u.start, u.end))
         u.f.update(entity_features(kind, plan.question, u.text, u.ents, term_set, folded=folded_q))
         u.f.update(_shape(u, kind))
     _relative(units)

@@ -41,6 +41,12 @@ def _pattern() -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(alts) + r")\b")
 
 
+def country_spans(text: str) -> list[tuple[int, int]]:
+    """Where a text names countries, as (start, end) offsets in `text` itself."""
+    folded = fold(text) if text.isascii() else "".join((fold(c) or " ")[0] for c in text)
+    return [m.span() for m in _pattern().finditer(folded)]
+
+
 def countries_in(text: str) -> set[str]:
     """The (folded) country names a text mentions."""
     return {" ".join(m.split()) for m in _pattern().findall(fold(text))}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import entity_features, unit_entities
+from assistant.answer_types import answer_span, entity_features, unit_entities, with_countries
 from assistant.candidates import Unit, candidate_units, expand, unit_text
 from assistant.evidence import answer_features, evidence_match, states_nothing_asked
 from assistant.features import features
@@ -272,3 +272,14 @@ def test_who_did_it_is_not_answered_by_organisations_that_did_not(index, embedde
     assert kind == "person"
     assert nothing_asked("together with the European Commission")
     assert not nothing_asked("Ambassador Daniel Ochieng")
+
+
+def test_a_country_the_ner_left_out_still_answers_which_country():
+    # "Chaired by North Macedonia" as a list item: the small model gives it no entity
+    text = "Chaired by North Macedonia, with Türkiye and the UAE as co-chairs"
+    ents = with_countries(text, [(33, 40, "PERSON")])  # a wrong label is kept, not doubled
+    assert [text[s:e] for s, e, _ in ents] == ["North Macedonia", "Türkiye", "UAE"]
+    assert [k for *_, k in ents] == ["GPE", "PERSON", "GPE"]
+    question = "Which country chairs the working group on South Eastern Europe?"
+    assert entity_features("person", question, text, ents, {"chair"})["ent_match"] == 1.0
+    assert answer_span("person", question, text, ents, {"chair"}) == (11, 26)
