@@ -29,7 +29,8 @@ Philippines, Poland, Portugal, Qatar, Romania, Russia|Russian Federation, Rwanda
 Senegal, Serbia, Sierra Leone, Singapore, Slovakia, Slovenia, Somalia, South Africa,
 South Korea, South Sudan, Spain, Sri Lanka, Sudan, Sweden, Switzerland, Syria, Tajikistan,
 Tanzania, Thailand, Togo, Tunisia, Turkey|Türkiye, Turkmenistan, Uganda, Ukraine,
-United Arab Emirates|UAE, United Kingdom|UK|Britain|Great Britain, United States|USA, Uruguay, Uzbekistan, Venezuela,
+United Arab Emirates|UAE, United Kingdom|UK|Britain|Great Britain, United States|USA, Uruguay,
+Uzbekistan, Venezuela,
 Vietnam|Viet Nam, Yemen, Zambia, Zimbabwe
 """
 
@@ -60,7 +61,8 @@ portuguese: Portugal, filipino: Philippines, emirati: United Arab Emirates,
 american: United States, saudi: Saudi Arabia, cypriot: Cyprus, montenegrin: Montenegro,
 peruvian: Peru, afghan: Afghanistan, kazakh: Kazakhstan, uzbek: Uzbekistan, tajik: Tajikistan,
 kyrgyz: Kyrgyzstan, turkmen: Turkmenistan, lao: Laos, malagasy: Madagascar,
-burkinabe: Burkina Faso, nigerien: Niger, polish: Poland, german: Germany, icelandic: Iceland, thai: Thailand
+burkinabe: Burkina Faso, nigerien: Niger, polish: Poland, german: Germany, icelandic: Iceland,
+thai: Thailand, czech: Czech Republic
 """
 _SUFFIXES = ("n", "an", "ian", "i", "ese", "ish")
 # Forms that are another word or another country's ("chili", "romani", "guinean"), and last
@@ -78,6 +80,12 @@ def spellings() -> dict[str, tuple[str, ...]]:
         if names:
             out[names[0]] = names
     return out
+
+
+def last_words(country: str) -> set[str]:
+    """The words that name a country on their own: the last word of each spelling, unless
+    other names end with it ("United Kingdom|UK|Britain" -> {"uk", "britain"})."""
+    return {sp.split()[-1] for sp in spellings()[country]} - _SHARED
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .dialogues import dialogues_in, is_dialogue
-from .gazetteer import demonyms, spellings
+from .gazetteer import demonyms, last_words
 from .textnorm import STOPWORDS, fold, stem, tokens
 
 QUESTION_WORDS = frozenset("who whom what when where which why how many much does did do is are was "
@@ -41,11 +41,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 
 def _demonym_aliases() -> dict[str, tuple[str, ...]]:
     """"the Turkish Chair" is Türkiye's, "Morocco's minister" the Moroccan one: each adjective
-    of nationality (`gazetteer.demonyms`) and the last word of each of its country's spellings
+    of nationality (`gazetteer.demonyms`) and the words that name its country on their own
     count as each other."""
     out: dict[str, set[str]] = {}
     for adj, country in demonyms().items():
-        names = {sp.split()[-1] for sp in spellings()[country]}
+        names = last_words(country)
         out.setdefault(adj, set()).update(names)
         for n in names:
             out.setdefault(n, set()).add(adj)

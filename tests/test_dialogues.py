@@ -74,6 +74,13 @@ def test_no_region_or_other_country_under_an_adjective():
     assert "iran" not in names and "chan" not in names
 
 
+def test_a_country_is_not_stated_by_the_word_other_names_end_with():
+    # "Czech Republic", "United States": "republic" and "states" name no country alone
+    assert _covered("czech", set(tokens("Czechia chairs")))
+    assert not _covered("czech", set(tokens("the Republic of Moldova")))
+    assert not _covered("american", set(tokens("the member states")))
+
+
 def test_a_country_and_its_adjective_state_each_other():
     assert _covered("moroccan", set(tokens("Morocco took over the presidency")))
     assert _covered(tokens("Morocco")[0], set(tokens("the Moroccan minister")))
