@@ -30,6 +30,14 @@ STATES = frozenset(("GPE", "NORP", "ORG"))
 NAMES = frozenset(("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW"))
 
 
+_WHO = re.compile(r"\s*who\b")
+
+
+def asks_who(question: str) -> bool:
+    """Whether the question opens with "who" ("Which country ...?" does not)."""
+    return bool(_WHO.match(fold(question)))
+
+
 @lru_cache(maxsize=256)
 def wanted_labels(kind: str, question: str) -> frozenset[str]:
     """Entity labels that can answer a question of this kind ("which countries" wants GPEs)."""
@@ -43,7 +51,7 @@ def wanted_labels(kind: str, question: str) -> frozenset[str]:
         labels = frozenset(("ORG",))
     elif kind == "list" and re.search(r"\bwho\b|\bpersons?\b|\bpeople\b|\bspeakers?\b|\bministers?\b", q):
         labels = frozenset(("PERSON",))
-    elif kind in ("other", "definition", "list") and re.match(r"\s*who\b", q):
+    elif kind in ("other", "definition", "list") and asks_who(question):
         labels = frozenset(("PERSON",)) | STATES
     return labels
 

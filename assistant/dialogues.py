@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .textnorm import fold
+from .textnorm import fold, fold_aligned
 
 # canonical name | other names ... ; acronyms (matched as written, in capitals) after "#".
 # The regional and inter-regional consultative processes: distinct dialogues, so evidence about
@@ -110,7 +110,8 @@ def _table() -> tuple[dict[str, str], dict[str, str]]:
 @cache
 def _pattern() -> re.Pattern:
     names, _ = _table()
-    alts = sorted((re.escape(n).replace(r"\ ", " ") for n in names), key=len, reverse=True)
+    # the words of a name, with any run of spaces or punctuation between them
+    alts = sorted((r"[^\w+]+".join(map(re.escape, n.split())) for n in names), key=len, reverse=True)
     return re.compile(r"(?<![\w+])(?:" + "|".join(alts) + r")(?![\w+])")
 
 
@@ -137,10 +138,8 @@ def dialogues_in(text: str) -> list[str]:
     """The registered dialogues a text names, by any of their names or acronyms, in the order
     of their first mention."""
     names, acronyms = _table()
-    found = [(m.start(), names[m.group(0)]) for m in _pattern().finditer(_key(text))]
-    key_len = max(len(_key(text)), 1)
-    raw_len = max(len(text or ""), 1)
-    # acronyms are found in the text as written; place them on the folded text's scale
-    found += [(m.start() * key_len // raw_len, acronyms[m.group(0)])
-              for m in re.finditer(r"\b[A-Z][A-Z-]{1,8}\b", text or "") if m.group(0) in acronyms]
+    text = text or ""
+    found = [(m.start(), names[_key(m.group(0))]) for m in _pattern().finditer(fold_aligned(text))]
+    found += [(m.start(), acronyms[m.group(0)])
+              for m in re.finditer(r"\b[A-Z][A-Z-]{1,8}\b", text) if m.group(0) in acronyms]
     return list(dict.fromkeys(name for _, name in sorted(found)))

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .answer_types import WANTED
+from .answer_types import WANTED, asks_who
 from .candidates import Unit, unit_before
-from .dialogues import canonical_dialogue, dialogues_in, is_framework
+from .dialogues import canonical_dialogue, dialogues_in, is_dialogue, is_framework
 from .features import KINDS
 from .index import ChunkIndex, acronyms, header_text
 from .qtype import REQUIRED_CUE, cue, question_focus, question_predicate
@@ -27,7 +27,6 @@ from .terms import (
 from .textnorm import STOPWORDS, fold, tokens
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-WHO = re.compile(r"\s*who\b", re.I)
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 
 
@@ -74,7 +73,7 @@ def evidence_match(plan: QueryPlan, rows: set[int], index: ChunkIndex,
                     and not is_framework(str(index.rows[r].meta["process"]))
                     and not names_process(index, index.rows[r].source, named)})
     if wrong:
-        shown = sorted(n for n in named if n[:1].isupper()) or sorted(named)  # registry names
+        shown = sorted(n for n in named if is_dialogue(n)) or sorted(named)
         return 0.0, [f"{' or '.join(shown)} (these passages are about the {', '.join(wrong)})"]
     if not own and not inherited:
         return 1.0, []
@@ -149,7 +148,7 @@ def names_process(index: ChunkIndex, source: str, named: set[str]) -> bool:
     ..."), by any of its names. A name only mentioned further down is another dialogue's."""
     text, meta, _ = opening(index, source)
     process = str(meta.get("process") or "")
-    known = {canonical_dialogue(process)} | set(dialogues_in(process)) | set(dialogues_in(text))
+    known = {canonical_dialogue(process), *dialogues_in(process), *dialogues_in(text)}
     lead = " ".join(fold(text).split())
     return any(n in known or n in fold(process) or n in lead for n in named)
 
@@ -205,7 +204,7 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
     f["typed_no_entity"] = 1.0 if typed and not ent_match else 0.0
     f["typed_no_predicate"] = 1.0 if typed and not f["predicate_cited"] else 0.0
     core = max((u.f.get("ent_core", 0.0) for u in chosen if u.f), default=0.0)
-    f["who_state_only"] = 1.0 if kind == "person" and WHO.match(plan.question) and not core else 0.0
+    f["who_state_only"] = 1.0 if kind == "person" and asks_who(plan.question) and not core else 0.0
     for k in KINDS:
         f[f"kind_{k}"] = 1.0 if kind == k else 0.0
     if not reason and not f["type_ok"]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .textnorm import fold
+from .textnorm import fold, fold_aligned
 
 # One country a comma; "|" separates spellings of the same one.
 COUNTRIES = """
@@ -44,8 +44,7 @@ def _pattern() -> re.Pattern:
 
 def country_spans(text: str) -> list[tuple[int, int]]:
     """Where a text names countries, as (start, end) offsets in `text` itself."""
-    folded = fold(text) if text.isascii() else "".join((fold(c) or " ")[0] for c in text)
-    return [m.span() for m in _pattern().finditer(folded)]
+    return [m.span() for m in _pattern().finditer(fold_aligned(text))]
 
 
 def countries_in(text: str) -> set[str]:

@@ -39,6 +39,13 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
+def fold_aligned(text: str) -> str:
+    """`fold` character by character, so offsets in the result are offsets in `text` (a
+    character that folds to nothing becomes a space, one that folds to several keeps the
+    first)."""
+    return fold(text) if text.isascii() else "".join((fold(c) or " ")[0] for c in text)
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light English stemmer: plural, then -ing/-ed, then a final -e; short words untouched."""
