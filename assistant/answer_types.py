@@ -110,10 +110,17 @@ def unit_entities(row_text: str, row_start: int, row_ents: Sequence[tuple[int, i
 
 
 def with_countries(text: str, ents: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """The unit's entities plus the countries of the gazetteer the small NER model left out
-    ("Chaired by North Macedonia" has no entity for it), as GPEs."""
-    out = list(ents)
-    for s, e in country_spans(text):
+    """The unit's entities with the gazetteer's countries as GPEs: those the small NER model
+    left out ("Chaired by Bulgaria" has one, "Chaired by North Macedonia" none) are added, and
+    an entity that lies within a country's name is that country, whatever label the model gave
+    it ("North Macedonia" as a LOC). A longer entity holding a country's name keeps its own
+    ("the Government of the Republic of Moldova" is an ORG)."""
+    countries = country_spans(text)
+    out = []
+    for s, e, k in ents:
+        inside = any(cs <= s and e <= ce for cs, ce in countries)
+        out.append((s, e, "GPE" if inside and k != "GPE" else k))
+    for s, e in countries:
         if not any(s < e2 and s2 < e for s2, e2, _ in ents):
             out.append((s, e, "GPE"))
     return sorted(out)

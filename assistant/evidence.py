@@ -24,9 +24,10 @@ from .terms import (
     processes_named,
     strict_terms,
 )
-from .textnorm import STOPWORDS, fold, tokens
+from .textnorm import STOPWORDS, as_written, fold, tokens
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+COUNT_CUE = 0.3  # qtype.cue of a "how many" quote: any number outside a date
 MIN_COVERAGE = 0.50       # share of the question's weighted terms the evidence must hold
 
 
@@ -183,7 +184,10 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
         "focus_missing": stats.get("focus_missing", 0.0),
         # Typed questions (who/where/when/how many) need an entity of the kind asked for that the
         # question does not name; the others the regex cue (an acronym's expansion).
-        "type_ok": (ent_match if kind in WANTED else 1.0 if need is None or type_cue >= need else 0.0),
+        # (How many: a number that is not part of a date, "8 - 10 February" counts nothing.)
+        "type_ok": (ent_match if kind in WANTED and (kind != "count" or type_cue >= COUNT_CUE)
+                    else 0.0 if kind in WANTED
+                    else 1.0 if need is None or type_cue >= need else 0.0),
         "type_cue": type_cue,
         "ent_match": ent_match,
         "dense": cand.dense,
@@ -210,21 +214,24 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
     if not reason and not f["type_ok"]:
         reason = f"the passages found do not state the {KIND_WORDS.get(kind, kind)} asked for"
     if not reason and missing:
-        reason = "the passages found do not mention " + ", ".join(missing)
+        reason = "the passages found do not mention " + _shown(missing, plan)
     return f, reason
 
 
 def states_nothing_asked(af: dict[str, float]) -> bool:
     """Whether the quote states nothing a who/when/where/how-many question asks for: not what
-    the question says was done ("opened", "adopted"), and no entity of the kind asked for that
-    the question does not name - for a "who" question, no person: a state or body may hold the
-    role asked about ("Who chaired ...?"), but a quote naming only organisations says so only by
-    saying it chaired. The answer model weighs each against a confident ranking; together they
+    the question says was done ("opened", "adopted", "Director"), and either no entity of the
+    kind asked for that the question does not name or not all the question's names and numbers
+    (then its entities belong to another event: "Who was Director of the Centre in Skopje?" is
+    not answered by whoever chaired a forum there). For a "who" question the entity must be a
+    person: a state or body may hold the role asked about ("Who chaired ...?"), but a quote
+    naming only organisations says so only by saying it chaired. The answer model weighs each against a confident ranking; together they
     are a categorical miss, like evidence about another dialogue. (For other questions the noun
     asked about is no such test: "What is her role?" is answered by "Director at ICMPD", which
     never says "role".)"""
     typed = any(af.get(f"kind_{k}") for k in WANTED)
-    return typed and not af.get("predicate_cited") and (not af.get("type_ok") or bool(af.get("who_state_only")))
+    return typed and not af.get("predicate_cited") and (
+        not af.get("type_ok") or bool(af.get("who_state_only")) or bool(af.get("missing")))
 
 
 def support(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],
@@ -249,7 +256,7 @@ def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: di
     _, missing = evidence_match(plan, {u.row for u in chosen}, index, chosen, kind)
     if missing:
         stats.update(_coverage_stats(plan, chosen, index, terms, kind))
-        return False, "the passages found do not mention " + ", ".join(missing)
+        return False, "the passages found do not mention " + _shown(missing, plan)
     bag: set[str] = set()
     for u in chosen:
         bag |= set(tokens(u.text))
@@ -265,13 +272,25 @@ def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: di
         bag |= context
     focus = focus_term(plan.question, kind)
     if focus and focus not in CATEGORY and not _covered(focus, bag):
-        return False, f"the documents found say nothing about {focus}"
+        return False, f"the documents found say nothing about {_shown([focus], plan)}"
     own = _own_terms(plan, index, terms)
     cov = _coverage(own, bag) if own else 1.0
     if cov < MIN_COVERAGE:
         absent = [t for t in own if not _covered(t, bag)]
-        return False, f"the closest passages cover only {cov:.0%} of the question ({', '.join(absent[:4])} missing)"
+        return False, f"the closest passages cover only {cov:.0%} of the question ({_shown(absent[:4], plan)} missing)"
     return True, ""
+
+
+def _shown(terms: Sequence[str], plan: QueryPlan) -> str:
+    """The question's words behind these terms, as the asker wrote them (a stem such as
+    'europ' means nothing to a reader), in the earlier question for a follow-up's inherited ones."""
+    out = []
+    for t in terms:
+        word = as_written(t, plan.question)
+        if word == t and plan.previous:
+            word = as_written(t, plan.previous)
+        out.append(word)
+    return ", ".join(out)
 
 
 def _own_terms(plan: QueryPlan, index: ChunkIndex, terms: dict[str, float]) -> dict[str, float]:
@@ -324,5 +343,12 @@ def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkInd
         "ord_ok": 1.0 if not asked or om > 0 else 0.0,
         "ord_clash": 1.0 if om < 0 else 0.0,
         "year_clash": 1.0 if years and not years & (have_years | doc_years) and doc_years else 0.0,
+        # ... and the whole report never names it either ("the 2019 meeting in Ankara" against
+        # the report of the 2022 one): the quote is about another year's event. (A report with
+        # no year at all, a news page saying "on Wednesday", contradicts no year.)
+        "year_absent": 1.0 if years and doc_years and not years & doc_years and not any(
+            years & set(YEAR.findall(index.rows[r].text))
+            for src in dict.fromkeys(str(m.get("source") or "") for m in metas)
+            for r in index.doc_range(src)) else 0.0,
         "focus_cited": 1.0 if not focus or _covered(focus, words) else 0.0,
     }

@@ -79,10 +79,13 @@ def rank_units(units: list[Unit], model: Logistic) -> list[Unit]:
 
 def answer_probability(model: Logistic, af: dict[str, float]) -> float:
     """The answer model's probability that answering from this evidence is right; none when
-    the question names a dialogue and the evidence is another one's, or when the quote states
-    nothing the question asks for (categorical mismatches the few such development questions
-    cannot teach a linear model to weigh above a confident ranking)."""
-    return 0.0 if af.get("wrong_process") or states_nothing_asked(af) else model.probability(af)
+    the question names a dialogue and the evidence is another one's, when it names a year the
+    quoted report neither is dated nor mentions anywhere, or when the quote states nothing the
+    question asks for (categorical mismatches the few such development questions cannot teach
+    a linear model to weigh above a confident ranking)."""
+    if af.get("wrong_process") or af.get("year_absent") or states_nothing_asked(af):
+        return 0.0
+    return model.probability(af)
 
 
 def _choose_fitted(plan: QueryPlan, units: list[Unit], index: ChunkIndex,

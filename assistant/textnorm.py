@@ -90,6 +90,20 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def as_written(term: str, text: str) -> str:
+    """The word of `text` whose token is `term`, as `text` writes it ('europ' in "South Eastern
+    Europe" -> 'Europe'): what a message shows a reader instead of a stem. `term` itself when no
+    word of `text` gives it.
+
+        >>> as_written("purpos", "What is the purpose of the Forum?")
+        'purpose'
+    """
+    for m in _WORD.finditer(fold_aligned(text)):
+        if term in _tokens(m.group(0)):
+            return text[m.start() : m.end()]
+    return term
+
+
 def content_tokens(text: str) -> list[str]:
     """Tokens without stopwords, in order, deduplicated."""
     seen: dict[str, None] = {}
