@@ -99,7 +99,8 @@ def kind_of(question: str, person_nouns: frozenset[str] = frozenset()) -> str:
         return "expansion"
     if re.search(r"\bhow many\b|\bnumber of\b|\bhow much\b", q):
         return "count"
-    if re.search(r"^when\b|\b(what|which)( exact| precise)? (date|day|year|month)\b|\bwhen (was|were|did|is|will)\b|\bon what date\b", q):
+    if re.search(r"^when\b|\b(what|which)( exact| precise)? (date|day|year|month)\b|\bon what date\b"
+                 r"|\b(since|until) when\b|\bwhen (was|were|did|is|are|will|would|has|have|had|do|does)\b", q):
         return "date"
     if re.search(r"^where\b|\bwhich (city|place|town|venue)\b|\bwhere (was|were|did|is|will)\b|\bin what (city|country|place)\b|\blocation\b", q):
         return "place"

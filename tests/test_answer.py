@@ -333,6 +333,17 @@ def test_take_part_reads_as_participate():
     assert kind_of("On which exact day in 2011 is the conference?") == "date"
 
 
+def test_since_when_and_when_has_ask_for_a_date():
+    """"Since when has she served ...?" wants a date as much as "When was it held?"; a "when"
+    inside a who-question does not make it one."""
+    from assistant.qtype import kind_of
+
+    assert kind_of("Since when has Penny Wong served as foreign minister?") == "date"
+    assert kind_of("Until when can partners send comments?") == "date"
+    assert kind_of("And when have they met since?") == "date"
+    assert kind_of("Who decided when the meeting would be held?") == "person"
+
+
 def test_ordinals_read_the_meeting_number_in_any_spelling():
     from assistant.terms import ordinal_match, ordinals
 
