@@ -225,10 +225,10 @@ def states_nothing_asked(af: dict[str, float]) -> bool:
     (then its entities belong to another event: "Who was Director of the Centre in Skopje?" is
     not answered by whoever chaired a forum there). For a "who" question the entity must be a
     person: a state or body may hold the role asked about ("Who chaired ...?"), but a quote
-    naming only organisations says so only by saying it chaired. The answer model weighs each against a confident ranking; together they
-    are a categorical miss, like evidence about another dialogue. (For other questions the noun
-    asked about is no such test: "What is her role?" is answered by "Director at ICMPD", which
-    never says "role".)"""
+    naming only organisations says so only by saying it chaired. The answer model weighs each
+    against a confident ranking; together they are a categorical miss, like evidence about
+    another dialogue. (For other questions the noun asked about is no such test: "What is her
+    role?" is answered by "Director at ICMPD", which never says "role".)"""
     typed = any(af.get(f"kind_{k}") for k in WANTED)
     return typed and not af.get("predicate_cited") and (
         not af.get("type_ok") or bool(af.get("who_state_only")) or bool(af.get("missing")))

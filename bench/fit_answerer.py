@@ -186,9 +186,9 @@ def best_threshold(decisions: list[tuple[float, int, bool]]) -> float:
     """The threshold maximising answered-right share plus refused share (unanswerable) minus
     refused share (answerable), among those that refuse at most MAX_FALSE_REFUSAL of the
     answerable questions. A refusal of a question the reports answer costs twice, as its floors
-    count it: it is not right, and it withholds what the reports say. (Counting it once, as a
-    wrong answer is counted, put thresholds at 0.33-0.48, refusing 12% of the answerable
-    questions for a 90% refusal of the unanswerable ones.)"""
+    count it: it is not right, and it withholds what the reports say. (Counted once, as a wrong
+    answer is, with thresholds chosen in-sample, the folds' thresholds were 0.33-0.48 and 12% of
+    the answerable questions held out were refused.)"""
     n_ans = sum(a for _, _, a in decisions) or 1
     n_un = sum(not a for _, _, a in decisions) or 1
     best = (-1.0, 0.0)
@@ -207,7 +207,7 @@ def fit_fold(cases: list[Case], train: set[int], names: list[str], index: dict,
     """Unit model on `train`; answer model on `train` with nested out-of-fold unit models; the
     threshold from out-of-fold decisions on `train` (see `fold_threshold`)."""
     final_units = _unit_model(cases, frozenset(train), names, cache)
-    answer_model, _ = fit_answer(cases, train, names, index, cache)
+    answer_model = fit_answer(cases, train, names, index, cache)
     return Scorer(final_units, answer_model, fold_threshold(cases, train, names, index, cache))
 
 
@@ -226,22 +226,20 @@ def _examples(cases: list[Case], c: Case, folds: frozenset[int], names: list[str
 
 
 def fit_answer(cases: list[Case], train: set[int], names: list[str], index: dict,
-               cache: dict) -> tuple[Logistic, list[tuple[Case, list]]]:
+               cache: dict) -> Logistic:
     """The answer model fitted on `train`'s questions, each with the candidates a unit model
     fitted without its own fold gives (so it learns how far unseen documents' rankings can be
-    trusted); and those (question, examples)."""
-    rows, ys, keyed = [], [], []
+    trusted)."""
+    rows, ys = [], []
     for c in cases:
         if c.fold not in train:
             continue
-        examples = _examples(cases, c, frozenset(train - {c.fold}), names, index, cache)
-        keyed.append((c, examples))
-        for af, right in examples:
+        for af, right in _examples(cases, c, frozenset(train - {c.fold}), names, index, cache):
             rows.append(af)
             ys.append(right)
     anames = sorted(rows[0])
     X = np.array([[r.get(k, 0.0) for k in anames] for r in rows], dtype=np.float64)
-    return fit_logistic(X, np.array(ys), anames, C=0.5), keyed
+    return fit_logistic(X, np.array(ys), anames, C=0.5)
 
 
 def fold_threshold(cases: list[Case], train: set[int], names: list[str], index: dict,
@@ -255,7 +253,7 @@ def fold_threshold(cases: list[Case], train: set[int], names: list[str], index: 
         inner = train - {j}
         if not any(c.fold in inner for c in cases):
             continue
-        model, _ = fit_answer(cases, inner, names, index, cache)
+        model = fit_answer(cases, inner, names, index, cache)
         decisions += [(*decide(_examples(cases, c, frozenset(inner), names, index, cache), model),
                        c.q.answerable) for c in cases if c.fold == j]
     return best_threshold(decisions)

@@ -37,3 +37,15 @@ def test_scorer_prefers_a_typed_similar_unit_to_an_unrelated_one():
               "verb": 0.0, "strict_cited": 0.0, "focus_cited": 0.0, "typed_no_verb": 1.0,
               "typed_no_entity": 1.0}
     assert s.answer.probability(sure) >= s.threshold > s.answer.probability(unsure)
+
+
+def test_the_threshold_counts_a_refused_answerable_question_as_the_floors_do():
+    """Refusing a question the reports answer costs twice (not right, and a false refusal):
+    one more unanswerable question refused (1/8) does not pay for one answerable (2/11)."""
+    from bench.fit_answerer import best_threshold
+
+    answerable = [(0.9, 1, True)] * 9 + [(0.26, 1, True), (0.28, 0, True)]
+    unanswerable = [(0.1, 0, False)] * 7 + [(0.27, 0, False)]
+    assert best_threshold(answerable + unanswerable) == 0.26
+    # Without the answerable question at 0.26 the same refusal costs nothing: refuse at 0.28.
+    assert best_threshold(answerable[:9] + answerable[10:] + unanswerable) == 0.28
