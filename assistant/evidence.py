@@ -347,8 +347,7 @@ def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkInd
         # the report of the 2022 one): the quote is about another year's event. (A report with
         # no year at all, a news page saying "on Wednesday", contradicts no year.)
         "year_absent": 1.0 if years and doc_years and not years & doc_years and not any(
-            years & set(YEAR.findall(index.rows[r].text))
-            for src in dict.fromkeys(str(m.get("source") or "") for m in metas)
-            for r in index.doc_range(src)) else 0.0,
+            index.bm25.doc_freq_in(year, rng.start, rng.stop) for year in years
+            for rng in (index.doc_range(str(m.get("source") or "")) for m in metas)) else 0.0,
         "focus_cited": 1.0 if not focus or _covered(focus, words) else 0.0,
     }
