@@ -61,7 +61,8 @@ _EVENT_CUE = re.compile(
 )
 _BEFORE_CUE = re.compile(r"\b(?:on|from|held|between|in)\s+(?:the\s+)?$", re.I)
 _BACKGROUND = re.compile(
-    r"\b(?:since|established|founded|set up|created|initiated|launched in|until|by|deadline)\W*$",
+    r"\b(?:(?:established|founded|set up|created|initiated|launched|inception|creation|"
+    r"establishment)(?:\s+(?:in|on))?|since|until|by|deadline)\W*$",
     re.I,
 )
 _RELATIVE = {"today": 0, "tomorrow": 1, "yesterday": -1}
@@ -253,10 +254,12 @@ def _score(text, c: DateCandidate, sentences, ents, published: str) -> float:
     if _EVENT_CUE.search(sentence):
         score += 2
     before = text[max(s, c.start - 20) : c.start]
-    if _BEFORE_CUE.search(before):
-        score += 1.5
     if _BACKGROUND.search(before):
-        score -= 2
+        # A founding date or a deadline ("set up in", "since", "by"), not the meeting's: below
+        # the floor even alone, so a page whose only date is its dialogue's founding has none.
+        score -= 3.5
+    elif _BEFORE_CUE.search(before):
+        score += 1.5
     if any(es <= c.start < ee for es, ee in ents):
         score += 0.5
     score += 1.5 if len(c.iso) == 10 else 0.0

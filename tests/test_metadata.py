@@ -114,6 +114,18 @@ def _meta(text: str):
     return extract_meta(text, [], "t.txt")
 
 
+def test_a_founding_date_is_not_the_meetings():
+    """A news page whose only full date is its dialogue's founding ("set up in December
+    2000") has no meeting date, and beside the meeting's date the founding one does not win."""
+    alone = ("MIDWA meets to combat irregular migration\n\n"
+             "A three-day MIDWA meeting opens today in Abidjan, Côte d'Ivoire.\n"
+             "MIDWA was set up in December 2000 with the support of IOM.\n")
+    assert extract_meta(alone, [], "midwa.txt").date == ""
+    beside = ("GFMD meeting\n\nSince its inception in January 2007 the GFMD has met every year. "
+              "The forum meeting was held in Stockholm on 14-16 May 2014.\n")
+    assert extract_meta(beside, [], "gfmd.txt").date == "2014-05-14"
+
+
 def test_meeting_stated_in_first_sentence():
     meta = _meta(
         "Fifth Ministerial Conference of the Budapest Process\n\n"
