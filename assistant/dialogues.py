@@ -71,15 +71,9 @@ Frontex | European Border and Coast Guard Agency
 European Union Agency for Asylum | European Asylum Support Office # EUAA EASO
 """
 
-@cache
-def _dialogue_names() -> frozenset[str]:
-    return frozenset(line.partition("#")[0].split("|")[0].strip()
-                     for line in DIALOGUES.strip().splitlines())
-
-
 def is_dialogue(name: str) -> bool:
     """Whether a registry name is one of the consultative processes (not a framework)."""
-    return name in _dialogue_names()
+    return name in _table()[2]
 
 
 def is_framework(name: str) -> bool:
@@ -93,23 +87,27 @@ def _key(name: str) -> str:
 
 
 @cache
-def _table() -> tuple[dict[str, str], dict[str, str]]:
-    """(folded name -> canonical, acronym -> canonical)."""
+def _table() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
+    """(folded name -> canonical, acronym -> canonical, the dialogues' canonical names)."""
     names: dict[str, str] = {}
     acronyms: dict[str, str] = {}
-    for line in (DIALOGUES + FRAMEWORKS).strip().splitlines():
-        spelled, _, short = line.partition("#")
-        variants = [v.strip() for v in spelled.split("|") if v.strip()]
-        for v in variants:
-            names.setdefault(_key(v), variants[0])
-        for a in short.split():
-            acronyms.setdefault(a, variants[0])
-    return names, acronyms
+    dialogues: set[str] = set()
+    for table, is_process in ((DIALOGUES, True), (FRAMEWORKS, False)):
+        for line in table.strip().splitlines():
+            spelled, _, short = line.partition("#")
+            variants = [v.strip() for v in spelled.split("|") if v.strip()]
+            if is_process:
+                dialogues.add(variants[0])
+            for v in variants:
+                names.setdefault(_key(v), variants[0])
+            for a in short.split():
+                acronyms.setdefault(a, variants[0])
+    return names, acronyms, frozenset(dialogues)
 
 
 @cache
 def _pattern() -> re.Pattern:
-    names, _ = _table()
+    names = _table()[0]
     # the words of a name, with any run of spaces or punctuation between them
     alts = sorted((r"[^\w+]+".join(map(re.escape, n.split())) for n in names), key=len, reverse=True)
     return re.compile(r"(?<![\w+])(?:" + "|".join(alts) + r")(?![\w+])")
@@ -119,7 +117,7 @@ def canonical_dialogue(name: str) -> str:
     """The registry's name for a dialogue name or acronym as a text writes it, or ''. A name
     ending in its head noun may carry a complement ("Mobility Partnership between Morocco and
     the EU", "Bali Process on People Smuggling")."""
-    names, acronyms = _table()
+    names, acronyms, _ = _table()
     name = name.strip()
     if name in acronyms:
         return acronyms[name]
@@ -137,7 +135,7 @@ _COMPLEMENT = re.compile(r"(.+? (?:process|dialogue|partnership|forum|network|in
 def dialogues_in(text: str) -> list[str]:
     """The registered dialogues a text names, by any of their names or acronyms, in the order
     of their first mention."""
-    names, acronyms = _table()
+    names, acronyms, _ = _table()
     text = text or ""
     found = [(m.start(), names[_key(m.group(0))]) for m in _pattern().finditer(fold_aligned(text))]
     found += [(m.start(), acronyms[m.group(0)])

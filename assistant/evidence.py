@@ -163,7 +163,7 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
     share, missing = evidence_match(plan, rows, index, chosen, kind)
     wrong = 1.0 if missing and "these passages are about" in missing[0] else 0.0
     stats: dict[str, float] = {}
-    ok, reason = _supported(plan, chosen, index, terms, kind, stats)
+    ok, reason = _supported(plan, chosen, index, terms, kind, stats, missing=missing)
     need = REQUIRED_CUE.get(kind)
     type_cue = max(cue(kind, u.text, plan.question) for u in chosen)
     others = [u.prob for u in ranked if u is not cand]
@@ -185,9 +185,8 @@ def answer_features(plan: QueryPlan, chosen: list[Unit], cand: Unit, ranked: lis
         # Typed questions (who/where/when/how many) need an entity of the kind asked for that the
         # question does not name; the others the regex cue (an acronym's expansion).
         # (How many: a number that is not part of a date, "8 - 10 February" counts nothing.)
-        "type_ok": (ent_match if kind in WANTED and (kind != "count" or type_cue >= COUNT_CUE)
-                    else 0.0 if kind in WANTED
-                    else 1.0 if need is None or type_cue >= need else 0.0),
+        "type_ok": ((ent_match if kind != "count" or type_cue >= COUNT_CUE else 0.0)
+                    if kind in WANTED else 1.0 if need is None or type_cue >= need else 0.0),
         "type_cue": type_cue,
         "ent_match": ent_match,
         "dense": cand.dense,
@@ -247,13 +246,16 @@ def support(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[
 
 
 def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: dict[str, float],
-               kind: str = "other", stats: dict[str, float] | None = None) -> tuple[bool, str]:
+               kind: str = "other", stats: dict[str, float] | None = None,
+               missing: list[str] | None = None) -> tuple[bool, str]:
     """Whether the evidence holds the question's names and numbers, its focus noun and enough
-    of its words; `stats` (when given) receives the coverage and the focus check as numbers."""
+    of its words; `stats` (when given) receives the coverage and the focus check as numbers.
+    `missing`: `evidence_match`'s missing terms when the caller has them already."""
     stats = {} if stats is None else stats
     if not chosen:
         return False, "no evidence"
-    _, missing = evidence_match(plan, {u.row for u in chosen}, index, chosen, kind)
+    if missing is None:
+        _, missing = evidence_match(plan, {u.row for u in chosen}, index, chosen, kind)
     if missing:
         stats.update(_coverage_stats(plan, chosen, index, terms, kind))
         return False, "the passages found do not mention " + _shown(missing, plan)

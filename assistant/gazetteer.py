@@ -37,8 +37,8 @@ Vietnam|Viet Nam, Yemen, Zambia, Zimbabwe
 
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern:
-    names = {n.strip() for entry in COUNTRIES.split(",") for n in entry.split("|") if n.strip()}
-    alts = sorted((re.escape(fold(n)).replace(r"\ ", r"\s+") for n in names), key=len, reverse=True)
+    names = {sp for sps in spellings().values() for sp in sps}
+    alts = sorted((re.escape(n).replace(r"\ ", r"\s+") for n in names), key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(alts) + r")\b")
 
 
