@@ -59,8 +59,11 @@ WRITE_BATCH = 500  # records per metadata update / delete call
 WINDOW_CHUNKS = 4096
 UPSERT_BATCH = 256  # most embedded chunks per store upsert
 PRE_EMBED_SLICE = 512  # chunks per encoder call in a window (a cancel is checked between)
-AHEAD_FILES = 64  # files prepared ahead of the one being committed (at most this many ...
+AHEAD_FILES = 256  # files prepared ahead of the one being committed (at most this many ...
 AHEAD_BYTES = 32 * 2**20  # ... and this many bytes of files, whichever comes first)
+# With this many new chunks in hand and the next file not ready, embed them now: the cores
+# would otherwise wait while one thread prepares (the preparing thread keeps going meanwhile).
+EAGER_CHUNKS = 128
 
 
 @dataclass
@@ -147,6 +150,8 @@ class Indexer:
                 while pending:
                     f, future = pending.popleft()
                     while True:
+                        if self._window_chunks >= EAGER_CHUNKS and not future.done():
+                            self.flush()
                         try:
                             outcome = future.result(timeout=GROUP_SECONDS)
                             break
