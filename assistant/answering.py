@@ -63,7 +63,7 @@ def resources(settings: Settings | None = None) -> Resources:
             index = ChunkIndex(store)
             index.load_cache()
             index.sync()
-            embedder = query_encoder(settings)
+            embedder = query_encoder(store.with_its_encoder(settings))
             res = Resources(settings, store, index, embedder, HybridSearcher(store, index, embedder))
             _resources[key] = res
         return res

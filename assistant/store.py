@@ -92,11 +92,24 @@ class Store:
             return self._client
 
     def _collection(self, suffix: str):
+        # A new collection records what its vectors are (Chroma ignores the metadata of one
+        # that exists): questions must be encoded the same way (`encoder_precision`).
+        made = "fp32" if self.settings.encoder == "torch" else self.settings.encoder_precision
         return self.client.get_or_create_collection(
             name=f"{self.settings.collection}_{suffix}",
-            metadata={"hnsw:space": "cosine"},
+            metadata={"hnsw:space": "cosine", "encoder_precision": made},
             embedding_function=None,
         )
+
+    def encoder_precision(self) -> str:
+        """The precision of the encoder this store's vectors come from, as recorded when it was
+        made; stores made before it was recorded hold fp32 vectors."""
+        return str((self.chunks.metadata or {}).get("encoder_precision", "fp32"))
+
+    def with_its_encoder(self, settings: Settings) -> Settings:
+        """`settings` with the precision this store's vectors were made with (a store keeps
+        them whatever ASSISTANT_ENCODER_PRECISION says later; `ingest --full` remakes it)."""
+        return settings.with_(encoder_precision=self.encoder_precision())
 
     @property
     def chunks(self):

@@ -6,9 +6,10 @@ place). Speed is passages per second, encoders interleaved over --runs runs, med
     python -m bench.int8_probe --realdev [--runs 5] [--variant NAME ...]
     python -m bench.int8_probe --realdev --sensitivity   # each FFN MatMul quantised alone
 
-The recipe `ASSISTANT_ENCODER_PRECISION=int8` uses is `assistant.onnx_export.quantise` with its
-defaults (the variant "shipped" here); whether it is the default is decided on realdev's
-recall@5 and accuracy (`dialogue-assistant eval ../shared/realdev --folds`), not on cosine.
+The recipe `ASSISTANT_ENCODER_PRECISION=int8` (opt-in) uses is
+`assistant.onnx_export.quantise` with its defaults (the variant "shipped" here); whether it is
+the default is decided on realdev's recall@5 and accuracy (`dialogue-assistant eval
+../shared/realdev --folds`), not on cosine.
 """
 
 from __future__ import annotations
@@ -29,15 +30,17 @@ LAYER = "/model/encoder/layer.{}/{}/dense/MatMul"  # {} = 0..5; intermediate (up
 LAST_FFN = (LAYER.format(5, "intermediate"), LAYER.format(5, "output"))
 EARLY_DOWN = tuple(LAYER.format(i, "output") for i in range(3))  # most sensitive: --sensitivity
 VARIANTS: dict[str, dict] = {
-    "shipped": {},  # = FFN only, layers 0-2 down fp32
-    "all MatMuls, per-tensor": {"per_channel": False, "ffn_only": False, "keep": ()},
-    "all MatMuls, per-channel": {"ffn_only": False, "keep": ()},
-    "FFN only": {"keep": ()},
-    "FFN only, 7-bit": {"keep": (), "reduce_range": True},
-    "FFN only, last layer fp32": {"keep": LAST_FFN},
-    "FFN only, layer 0 down fp32": {"keep": EARLY_DOWN[:1]},
-    "FFN only, layers 0-2 down fp32": {"keep": EARLY_DOWN},
-    "FFN only, 7-bit, layers 0-2 down fp32": {"keep": EARLY_DOWN, "reduce_range": True},
+    "shipped": {},  # = every MatMul with weights, int8 per output channel, activations per token
+    "per token, layers 0-2 down fp32": {"keep": EARLY_DOWN},
+    "per token, per-tensor weights": {"per_channel": False},
+    "one scale per batch": {"per_token": False},
+    "one scale per batch, layers 0-2 down fp32": {"per_token": False, "keep": EARLY_DOWN},
+    "one scale per batch, FFN only, layers 0-2 down fp32 (the earlier recipe)": {
+        "per_token": False, "ffn_only": True, "keep": EARLY_DOWN},
+    "one scale per batch, FFN only, 7-bit": {"per_token": False, "ffn_only": True,
+                                             "reduce_range": True},
+    "one scale per batch, FFN only, last layer fp32": {"per_token": False, "ffn_only": True,
+                                                       "keep": LAST_FFN},
 }
 
 
@@ -125,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         folders.append(ROOT.parent / "shared" / "realdev" / "docs")
         qfiles.append(ROOT.parent / "shared" / "realdev" / "qa.jsonl")
     texts, questions = texts_of(folders), questions_of(qfiles)
-    fp32 = OnnxEncoder(ensure_export(Settings()))
+    fp32 = OnnxEncoder(ensure_export(Settings(encoder_precision="fp32")))
     ref, qref = fp32.encode(texts), fp32.encode(questions)
     out: dict = {"passages": len(texts), "questions": len(questions)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             rows = {}
             for name in ffn:
                 path = Path(tmp) / "one.onnx"
-                quantise(fp32.path, path, keep=tuple(m for m in ffn if m != name))
+                quantise(fp32.path, path, keep=tuple(m for m in ffn if m != name), ffn_only=True,
+                         per_token=False)
                 enc = OnnxEncoder(path)
                 rows[name] = fidelity(ref, enc.encode(texts), qref, enc.encode(questions))
                 print(name, rows[name], file=sys.stderr)

@@ -165,7 +165,8 @@ def _run(settings, store, embedder, root, full, shard, in_shard, progress, on_pr
             if on_progress is not None:
                 on_progress(done, len(work), source)
 
-        indexer = Indexer(settings, store, embedder, report, on_done=finished, cancel=cancel)
+        indexer = Indexer(store.with_its_encoder(settings), store, embedder, report,
+                          on_done=finished, cancel=cancel)
         for f, record, outcome in indexer.prepare_ahead(work, records):
             if cancel is not None and cancel.is_set():
                 report.cancelled = True

@@ -265,14 +265,15 @@ def _failures(report: dict) -> list[str]:
 class _CountingEmbedder:
     """The ingest embedder, counting the chunks it embeds (for the progress line)."""
 
-    def __init__(self, progress: Progress, inner=None):
-        self._progress, self._inner = progress, inner
+    def __init__(self, progress: Progress, settings: Settings, inner=None):
+        self._progress, self._settings, self._inner = progress, settings, inner
 
     def _get(self):
-        if self._inner is None:
-            from assistant.embeddings import get_embedder
+        if self._inner is None:  # ingest's own encoder, in the precision of the store's vectors
+            from assistant.onnx_encoder import passage_encoder
+            from assistant.store import Store
 
-            self._inner = get_embedder()
+            self._inner = passage_encoder(Store(self._settings).with_its_encoder(self._settings))
         return self._inner
 
     def encode_with_units(self, texts, spans, **kwargs):
@@ -398,7 +399,8 @@ class Reindexer:
 
         try:
             report = self._ingest()(self.settings, on_progress=on_progress, progress=False,
-                                    embedder=_CountingEmbedder(p), cancel=self._cancel)
+                                    embedder=_CountingEmbedder(p, self.settings),
+                                    cancel=self._cancel)
             p.waiting = ""
             p.report = report.to_dict() if hasattr(report, "to_dict") else dict(report or {})
             if self._after is not None:
