@@ -50,9 +50,11 @@ def tutorial_process(corpus: Path, persist: Path) -> float:
 
 
 def whole_process(corpus: Path, work: Path, runs: int = 3) -> dict:
-    """Ingest with onnxruntime (with and without NER at ingest), with torch (the old path) and
-    the tutorial, interleaved."""
-    times: dict[str, list[float]] = {"onnx": [], "onnx_no_ner": [], "torch": [], "tut": []}
+    """Ingest with onnxruntime (the default int8 encoder, with and without NER at ingest; and
+    the fp32 one),
+    with torch (the old path) and the tutorial, interleaved."""
+    times: dict[str, list[float]] = {"onnx": [], "onnx_no_ner": [], "onnx_fp32": [], "torch": [],
+                                     "tut": []}
     chunks = 0
     for i in range(runs):
         s, report = ingest_process(corpus, work / f"wp-onnx-{i}", "onnx")
@@ -60,6 +62,8 @@ def whole_process(corpus: Path, work: Path, runs: int = 3) -> dict:
         chunks = report["chunks_total"]
         times["onnx_no_ner"].append(ingest_process(corpus, work / f"wp-noner-{i}", "onnx",
                                                    ingest_ner="off")[0])
+        times["onnx_fp32"].append(ingest_process(corpus, work / f"wp-fp32-{i}", "onnx",
+                                                 encoder_precision="fp32")[0])
         times["torch"].append(ingest_process(corpus, work / f"wp-torch-{i}", "torch")[0])
         times["tut"].append(tutorial_process(corpus, work / f"wp-tutorial-{i}"))
         log.info("whole process %d/%d: %s", i + 1, runs,
@@ -68,24 +72,28 @@ def whole_process(corpus: Path, work: Path, runs: int = 3) -> dict:
     return {"reports": sum(1 for p in corpus.iterdir() if p.is_file() and p.name[:1] != "."),
             "chunks": chunks, "onnx_s": summary(times["onnx"], 2),
             "onnx_no_ner_s": summary(times["onnx_no_ner"], 2),
+            "onnx_fp32_s": summary(times["onnx_fp32"], 2),
             "torch_s": summary(times["torch"], 2), "tutorial_s": summary(times["tut"], 2),
             "onnx_over_tutorial": round(med["onnx"] / med["tut"], 3),
             "onnx_no_ner_over_tutorial": round(med["onnx_no_ner"] / med["tut"], 3),
+            "onnx_fp32_over_tutorial": round(med["onnx_fp32"] / med["tut"], 3),
             "torch_over_tutorial": round(med["torch"] / med["tut"], 3)}
 
 
 def throughput(corpus: Path, work: Path, runs: int = 3) -> dict:
     """In this process, encoders loaded: ingest (onnx; with and without NER at ingest) vs raw
-    onnxruntime vs raw torch encode of exactly the texts ingest embedded, interleaved."""
+    onnxruntime (that encoder, int8 by default, and the fp32 one) vs raw torch encode of exactly the texts
+    ingest embedded, interleaved."""
     from assistant.embeddings import get_embedder
     from assistant.onnx_encoder import passage_encoder
 
     from .ingest_bench import full_ingest, settings_for
 
     onnx = passage_encoder(settings_for(corpus, work / "unused"))
+    fp32 = passage_encoder(settings_for(corpus, work / "unused").with_(encoder_precision="fp32"))
     model = get_embedder().model
     times: dict[str, list[float]] = {"ingest": [], "ingest_no_ner": [], "raw_onnx": [],
-                                     "raw_torch": []}
+                                     "raw_onnx_fp32": [], "raw_torch": []}
     chunks = 0
     for i in range(runs):
         got = full_ingest(corpus, work / f"tp-store-{i}", embedder=onnx)
@@ -94,6 +102,7 @@ def throughput(corpus: Path, work: Path, runs: int = 3) -> dict:
         times["ingest_no_ner"].append(
             full_ingest(corpus, work / f"tp-store-noner-{i}", embedder=onnx, ner="off")["seconds"])
         times["raw_onnx"].append(timed(lambda t=texts: onnx.encode(t))[0])
+        times["raw_onnx_fp32"].append(timed(lambda t=texts: fp32.encode(t))[0])
         times["raw_torch"].append(timed(lambda t=texts: model.encode(
             t, batch_size=32, normalize_embeddings=True, show_progress_bar=False))[0])
         log.info("throughput %d/%d: %s", i + 1, runs,
@@ -103,6 +112,9 @@ def throughput(corpus: Path, work: Path, runs: int = 3) -> dict:
             "chunks_per_s": rate,
             "ingest_over_raw_onnx": round(rate["ingest"] / rate["raw_onnx"], 3),
             "ingest_no_ner_over_raw_onnx": round(rate["ingest_no_ner"] / rate["raw_onnx"], 3),
+            "raw_onnx_over_raw_onnx_fp32": round(rate["raw_onnx"] / rate["raw_onnx_fp32"], 3),
+            "ingest_over_raw_onnx_fp32": round(rate["ingest"] / rate["raw_onnx_fp32"], 3),
+            "ingest_no_ner_over_raw_onnx_fp32": round(rate["ingest_no_ner"] / rate["raw_onnx_fp32"], 3),
             "raw_onnx_over_raw_torch": round(rate["raw_onnx"] / rate["raw_torch"], 3)}
 
 
