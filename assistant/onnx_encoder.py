@@ -10,7 +10,7 @@ of the fp32 export equal the sentence-transformers ones within 1e-5 (checked by 
 `ASSISTANT_ENCODER=torch` / `ASSISTANT_QUERY_ENCODER=model` keep sentence-transformers.
 By default (`ASSISTANT_ENCODER_PRECISION=int8`) passages and questions alike run an int8
 variant of the export (made once from the fp32 export, keyed beside it; see
-`onnx_export.quantise`): 1.6 times as fast, vectors at cosine ~0.998 to fp32, each passage's its
+`onnx_export.quantise`): 1.4-1.6 times as fast, vectors at cosine ~0.998 to fp32, each passage's its
 own whatever it is batched with. A store records the precision its vectors were made with, and
 later ingests and the questions over it use that one (`Store.with_its_encoder`).
 
