@@ -84,7 +84,8 @@ def export(embedder, path: Path) -> bool:
         return False
 
 
-def int8_excluded(graph, keep: tuple[str, ...] = INT8_KEEP, ffn_only: bool = True) -> list[str]:
+def int8_excluded(graph, keep: tuple[str, ...] = INT8_KEEP,
+                  ffn_only: bool = INT8_FFN_ONLY) -> list[str]:
     """Names of the MatMuls that stay fp32: the attention products (no constant weights), those
     named in `keep`, and with `ffn_only` every one outside the feed-forward blocks (attention
     projections and output)."""
@@ -148,7 +149,7 @@ def per_token_scales(model) -> None:
         for name in node.input:
             users.setdefault(name, []).append(node)
     made = {o: node for node in graph.node for o in node.output}
-    constants = {"pt_one": np.float32(1), "pt_127": np.float32(127), "pt_min": np.float32(1),
+    constants = {"pt_one": np.float32(1), "pt_127": np.float32(127),
                  "pt_max": np.float32(255), "pt_128": np.float32(128),
                  "pt_tiny": np.float32(1e-12), "pt_zero_point": np.uint8(128)}
     instead: dict[str, list] = {}  # node name -> the nodes that replace it ([] drops it)
@@ -166,7 +167,7 @@ def per_token_scales(model) -> None:
             helper.make_node("Div", [x, scale], [f"{step}_div"], name=f"{step}_div"),
             helper.make_node("Round", [f"{step}_div"], [f"{step}_round"], name=f"{step}_round"),
             helper.make_node("Add", [f"{step}_round", "pt_128"], [f"{step}_add"], name=f"{step}_add"),
-            helper.make_node("Clip", [f"{step}_add", "pt_min", "pt_max"], [f"{step}_clip"],
+            helper.make_node("Clip", [f"{step}_add", "pt_one", "pt_max"], [f"{step}_clip"],
                              name=f"{step}_clip"),
             helper.make_node("Cast", [f"{step}_clip"], [q], to=TensorProto.UINT8,
                              name=f"{step}_cast"),
