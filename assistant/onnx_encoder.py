@@ -87,12 +87,16 @@ def onnx_path(settings: Settings, precision: str | None = None) -> Path:
 class OnnxEncoder:
     """Mean-pooled, L2-normalised vectors, like the sentence-transformers model; thread-safe."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, spinning: bool = True):
+        """`spinning=False`: onnxruntime's idle worker threads sleep instead of spinning. Ingest
+        wants that: spinning workers take CPU from spaCy and Chroma on the same cores (a whole
+        ingest of 400 reports about 5% faster); a question alone is about 1 ms faster spinning."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.path = Path(path)
         # tokenizer.json carries truncation and padding to 128: the model's window is 256 and
@@ -180,9 +184,9 @@ def token_batches(lengths: Sequence[int], budget: int, max_batch: int) -> list[l
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> OnnxEncoder | None:
+def _load(path: str, spinning: bool = True) -> OnnxEncoder | None:
     try:
-        return OnnxEncoder(Path(path))
+        return OnnxEncoder(Path(path), spinning)
     except Exception as exc:  # noqa: BLE001 - callers fall back to sentence-transformers
         log.warning("could not load %s (%s): using sentence-transformers", path, exc)
         return None
@@ -201,7 +205,7 @@ def passage_encoder(settings: Settings):
     or sentence-transformers with ASSISTANT_ENCODER=torch or when the export is impossible."""
     if settings.encoder != "torch":
         path = ensure_export(settings)
-        encoder = _load(str(path)) if path is not None else None
+        encoder = _load(str(path), spinning=False) if path is not None else None
         if encoder is not None:
             return encoder
         log.warning("embedding with sentence-transformers (the ONNX encoder is unavailable)")

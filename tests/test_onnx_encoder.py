@@ -172,6 +172,15 @@ def test_settings_choose_the_encoder(onnx, int8):
     assert passage_encoder(s32).path == load_onnx_encoder(s32).path == onnx.path != int8.path
 
 
+def test_ingest_workers_sleep_and_question_workers_spin(int8):
+    def spinning(encoder) -> str:
+        opts = encoder.session.get_session_options()
+        return opts.get_session_config_entry("session.intra_op.allow_spinning")
+
+    assert spinning(passage_encoder(Settings())) == "0"  # ingest shares the cores with spaCy
+    assert spinning(load_onnx_encoder(Settings())) == "1"  # a question alone: lowest latency
+
+
 def test_the_export_is_keyed_by_model_torch_and_export_code(tmp_path):
     s = FP32.with_(cache_dir=tmp_path)
     assert onnx_path(s).parent == tmp_path / "onnx" / export_key()
