@@ -425,12 +425,15 @@ class Indexer:
         )
 
     def _write_docs(self, group: list[Prepared], status: str) -> None:
-        self.store.docs.upsert(
-            ids=[p.f.source for p in group],
-            documents=[p.doc.text for p in group],
-            embeddings=[[1.0] for _ in group],
-            metadatas=[doc_metadata(p.doc, p.f, p.fingerprint, len(p.ids), status) for p in group],
-        )
+        """The group's document records: text and PENDING first, then only the status (the text
+        is already there; writing it again cost twice as long as the metadata alone)."""
+        ids = [p.f.source for p in group]
+        metas = [doc_metadata(p.doc, p.f, p.fingerprint, len(p.ids), status) for p in group]
+        if status == PENDING:
+            self.store.docs.upsert(ids=ids, documents=[p.doc.text for p in group],
+                                   embeddings=[[1.0] for _ in group], metadatas=metas)
+        else:
+            self.store.docs.update(ids=ids, metadatas=metas)
 
     def _texts(self, sources: list[str]) -> dict[str, str]:
         if not sources:
