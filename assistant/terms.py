@@ -11,6 +11,7 @@ import re
 
 from .dialogues import dialogues_in, is_dialogue
 from .gazetteer import demonyms, last_words
+from .nlp import parse_question
 from .textnorm import STOPWORDS, fold, stem, tokens
 
 QUESTION_WORDS = frozenset("who whom what when where which why how many much does did do is are was "
@@ -65,21 +66,24 @@ TYPE_WORDS = {
 }
 
 
-_IRREGULAR = frozenset("held met took gave made came went led were was had did said sent".split())
-
-
 def count_noun(question: str) -> str | None:
-    """The noun a "how many" question counts: "How many senior officials ..." -> "official"."""
-    m = re.search(r"\bhow (?:many|much)\s+(\w+)(?:\s+(\w+))?|\bnumber of\s+(\w+)(?:\s+(\w+))?", fold(question))
-    if not m:
+    """The noun a "how many" question counts, stemmed: the word "many" / "much" qualifies in the
+    question's parse, or the object of "number of". "How many senior officials ..." ->
+    "official"; "How much extra funding ..." -> "fund"; "How many EU member states ..." ->
+    "state"; None when nothing is counted by name ("How much had Malta pledged?")."""
+    doc = parse_question(question)
+    for t in doc:
+        if t.lower_ in ("many", "much") and t.i > 0 and doc[t.i - 1].lower_ == "how":
+            noun = t.head
+        elif t.lower_ == "number" and not any(c.dep_ == "compound" for c in t.children):
+            noun = next((o for p in t.children if p.dep_ == "prep" and p.lower_ == "of"
+                         for o in p.children if o.dep_ == "pobj"), None)
+        else:
+            continue
+        if noun is not None and noun is not t and noun.pos_ in ("NOUN", "PROPN"):
+            return stem(fold(noun.text))
         return None
-    first, second = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    # "meetings held" / "staff does" / "people attended" -> the first word;
-    # "senior officials attended" -> the second (the first was an adjective).
-    if (not first.endswith("s") and second and second not in STOPWORDS
-            and not second.endswith(("ed", "ing")) and second not in _IRREGULAR):
-        return stem(second)
-    return stem(first)
+    return None
 
 
 def focus_term(question: str, kind: str) -> str | None:

@@ -262,6 +262,12 @@ def test_extractive_answer_stream_is_one_item(seed_settings):
     ("How many staff does the Budapest Process Secretariat have?", "staff"),
     ("How many countries were represented at the Prague Process SOM in Brussels?", "country"),
     ("What is the number of meetings held in 2022?", "meet"),
+    # the noun "many" / "much" qualifies in the parse, past adjectives and compounds
+    ("How much extra funding did Sweden commit?", "fund"),
+    ("How many EU member states joined the partnership?", "stat"),
+    ("How many business leaders took part in the forum?", "leader"),
+    ("How much had Malta pledged to it?", None),
+    ("What is the phone number of the secretariat?", None),
 ])
 def test_count_noun(question, noun):
     from assistant.qtype import count_noun
