@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from .gazetteer import country_spans
+from .gazetteer import country_spans, demonyms
 from .qtype import state_role
 from .textnorm import fold, tokens
 
@@ -59,6 +59,15 @@ def wanted_labels(kind: str, question: str) -> frozenset[str]:
 _WORDS = re.compile(r"[^\w]+")
 
 
+def question_names(question: str, previous: str = "") -> str:
+    """The folded question (and earlier turn), plus the countries its adjectives of nationality
+    name: "Which Hungarian minister ...?" names Hungary, so "Hungary" in a quote is not news."""
+    fq = fold(question + " " + previous)
+    dem = demonyms()
+    named = [dem[w] for w in re.findall(r"[a-z]+", fq) if w in dem]
+    return " ".join([fq, *named])
+
+
 def _in_question(text: str, folded_question: str) -> bool:
     """Whether the question names this entity, as whole words: the "32" of "64 participants
     from 32 countries" is not named by "the 32nd meeting"."""
@@ -75,7 +84,7 @@ def entity_features(kind: str, question: str, text: str, ents: Sequence[tuple[in
     ent_new: share of the unit's named entities that the question does not name;
     ent_names: it carries any name (PERSON/ORG/GPE/...) the question does not name.
     """
-    fq = folded if folded is not None else fold(question + " " + previous)
+    fq = folded if folded is not None else question_names(question, previous)
     wanted = wanted_labels(kind, question)
     new = [(s, e, k) for s, e, k in ents if not _in_question(text[s:e], fq)]
     match = [(s, e) for s, e, k in new if k in wanted]
@@ -130,7 +139,7 @@ def answer_span(kind: str, question: str, text: str, ents: Sequence[tuple[int, i
                 terms: set[str], previous: str = "") -> tuple[int, int] | None:
     """The phrase in a quoted unit that answers: the wanted entity nearest the question's
     words (offsets within `text`), or None."""
-    fq = fold(question + " " + previous)
+    fq = question_names(question, previous)
     wanted = wanted_labels(kind, question)
     match = [(s, e) for s, e, k in ents if k in wanted and not _in_question(text[s:e], fq)]
     if not match:

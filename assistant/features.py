@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .answer_types import entity_features, unit_entities, with_countries
+from .answer_types import entity_features, question_names, unit_entities, with_countries
 from .candidates import (
     Unit,
     candidate_units,
@@ -105,7 +105,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
              for src in {index.rows[r].source for r in headers}}
     # The answer must carry an entity this question does not name; an earlier turn's names may
     # be the answer ("Where was it held?" after "the 2022 meeting in Istanbul").
-    folded_q = fold(plan.question)
+    folded_q = question_names(plan.question)
     said = fold(plan.context) if plan.follow_up else ""
     verbs = [tokens(v)[0] for v in question_verbs(plan.question) if tokens(v)]
     # The common noun the question asks about ("which REPORT", "the THEME of"), from its parse.

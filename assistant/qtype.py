@@ -39,6 +39,9 @@ _PLACE = re.compile(r"\b(?:in|at|to|Location:)\s+[A-ZÀ-Ž][\w’'-]+")
 _STATE_NOUNS = frozenset(tokens("country state government nation"))
 
 
+NOMINAL = ("ADJ", "NOUN", "PROPN")
+
+
 @lru_cache(maxsize=512)
 def wh_head(question: str) -> tuple[str, bool, str] | None:
     """The noun a which/what question asks for, from spaCy's parse: (its token, whether it is
@@ -51,6 +54,14 @@ def wh_head(question: str) -> tuple[str, bool, str] | None:
                 return None
             prep = doc[t.i - 1].lower_ if t.i > 0 and doc[t.i - 1].pos_ == "ADP" else ""
             return tok[0], t.head.tag_ in ("NNS", "NNPS"), prep
+        if t.lower_ in ("which", "what") and t.i + 1 < len(doc) and doc[t.i + 1].pos_ in NOMINAL:
+            # The parser missed the determiner ("In which Colombian city was ...?" parsed
+            # "which" as a pronoun): the noun ending the words that follow it is the one asked for.
+            run = [x for x in doc[t.i + 1:][:4]]
+            run = run[:next((k for k, x in enumerate(run) if x.pos_ not in NOMINAL), len(run))]
+            if run and run[-1].pos_ == "NOUN" and (tok := tokens(run[-1].lemma_)):
+                prep = doc[t.i - 1].lower_ if t.i > 0 and doc[t.i - 1].pos_ == "ADP" else ""
+                return tok[0], run[-1].tag_ in ("NNS", "NNPS"), prep
         if t.i > 3:
             break
     return None
