@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .gazetteer import country_spans, demonyms
 from .qtype import state_role
-from .textnorm import fold, tokens
+from .textnorm import STOPWORDS, fold, tokens
 
 WANTED = {
     "person": frozenset(("PERSON",)),
@@ -132,6 +132,49 @@ def with_countries(text: str, ents: Sequence[tuple[int, int, str]]) -> list[tupl
     for s, e in countries:
         if not any(s < e2 and s2 < e for s2, e2, _ in ents):
             out.append((s, e, "GPE"))
+    return sorted(out)
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_CLAUSE = re.compile(r"[.;:()\n]")
+# Labels a titled name never overrides: already a person, or a body ("Migration Department").
+_NOT_PEOPLE = frozenset(("PERSON", "ORG", "FAC", "EVENT", "LAW"))
+
+
+def with_titled_names(text: str, ents: Sequence[tuple[int, int, str]],
+                      titles: frozenset[str]) -> list[tuple[int, int, str]]:
+    """The unit's entities with the people its titles name in apposition: two to four
+    capitalised words set off by a comma from a phrase holding one of the corpus's titles
+    (`title_nouns.person_nouns`), before or after ("Deputy Minister of the Interior, Renata
+    Szczęch"; "Radim Zak, Process Coordinator"). The small NER model misses such names or
+    labels them otherwise ("Renata Szczęch" as a GPE); a country's name is never one."""
+    if not titles:
+        return list(ents)
+    words = list(_WORD.finditer(text))
+    runs: list[tuple[int, int, list[str]]] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while (j < len(words) and words[j].group()[0].isupper()
+               and (j == i or text[words[j - 1].end():words[j].start()] == " ")):
+            j += 1
+        if j - i >= 2 and j - i <= 4:
+            runs.append((words[i].start(), words[j - 1].end(), [w.group() for w in words[i:j]]))
+        i = max(j, i + 1)
+    countries = country_spans(text)
+    out = list(ents)
+    for s, e, names in runs:
+        toks = [t for w in names for t in tokens(w)]
+        if (any(t in titles or t in STOPWORDS for t in toks)
+                or any(k in _NOT_PEOPLE and s2 < e and s < e2 for s2, e2, k in ents)
+                or any(cs < e and s < ce for cs, ce in countries)):
+            continue
+        before = _CLAUSE.split(text[max(0, s - 80):s])[-1]
+        after = text[e:e + 60]
+        titled = (before.rstrip().endswith(",") and any(t in titles for t in tokens(before))) or (
+            after.startswith(",") and any(t in titles for t in tokens(" ".join(after[1:].split()[:5]))))
+        if titled:
+            out = [x for x in out if not (s <= x[0] and x[1] <= e)] + [(s, e, "PERSON")]
     return sorted(out)
 
 

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .answer_types import entity_features, question_names, unit_entities, with_countries
+from .answer_types import (
+    entity_features,
+    question_names,
+    unit_entities,
+    with_countries,
+    with_titled_names,
+)
 from .candidates import (
     Unit,
     candidate_units,
@@ -38,6 +44,7 @@ from .terms import (
     strict_terms,
 )
 from .textnorm import STOPWORDS, fold, tokens, words
+from .title_nouns import person_nouns
 
 WINDOW = 28               # words per window when scoring long units
 
@@ -101,6 +108,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
     doc_match = {r: (sum(_covered(t, index.doc_bag(index.rows[r].source)) for t in strict) / len(strict)
                      if strict else 1.0) for r in headers}
     term_set = set(terms)
+    titles = person_nouns(index)
     local = {src: _local_weights(index, src, residual_of_source(residual, index, src))
              for src in {index.rows[r].source for r in headers}}
     # The answer must carry an entity this question does not name; an earlier turn's names may
@@ -166,7 +174,8 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
         lw = local[index.rows[u.row].source]
         u.f["local"] = _window_coverage(lw, text) if lw else 0.0
         row = index.rows[u.row]
-        u.ents = with_countries(u.text, unit_entities(row.text, row.start, row.entities(), u.start, u.end))
+        u.ents = with_titled_names(u.text, with_countries(
+            u.text, unit_entities(row.text, row.start, row.entities(), u.start, u.end)), titles)
         u.f.update(entity_features(kind, plan.question, u.text, u.ents, term_set, folded=folded_q))
         u.f.update(_shape(u, kind))
     _relative(units)

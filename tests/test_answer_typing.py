@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import answer_span, entity_features, unit_entities, with_countries
+from assistant.answer_types import (
+    answer_span,
+    entity_features,
+    unit_entities,
+    with_countries,
+    with_titled_names,
+)
 from assistant.candidates import Unit, candidate_units, expand, unit_text
 from assistant.evidence import answer_features, evidence_match, states_nothing_asked
 from assistant.extractive import answer_probability
 from assistant.features import features
 from assistant.index import ChunkIndex
+from assistant.nlp import entity_spans
 from assistant.qtype import kind_of, state_role
 from assistant.retrieval import Hit, plan_query
 from assistant.scoring import load_scorer
 from assistant.store import Store
+from assistant.textnorm import tokens
 from assistant.title_nouns import person_nouns
 
 DUBAI = """Ministerial Consultation of the Abu Dhabi Dialogue in Dubai
@@ -237,6 +245,27 @@ def test_a_name_the_report_abbreviates_is_stated():
     assert abbreviated("What did the International Organization for Migration say?", "IOM said so.") \
         == {"international", "organization", "migration"}
     assert abbreviated(q, "The delegations of Mexico and Switzerland led them.") == set()
+
+
+def test_a_name_in_apposition_to_a_title_is_a_person():
+    titles = frozenset(tokens("deputy minister director secretary"))
+    cases = {
+        # the small NER model calls her a GPE
+        "Poland was represented by Deputy Minister of the Interior, Renata Szczęch.":
+            ("Renata Szczęch", "PERSON"),
+        "Jean Dupont, Secretary of State, opened the meeting.": ("Jean Dupont", "PERSON"),
+        # a body or a country beside a title stays what it is
+        "The Director, Migration Department, said so.": ("Migration Department", "ORG"),
+        "The Deputy Minister, North Macedonia, said so.": ("North Macedonia", "GPE"),
+    }
+    texts = list(cases)
+    for text, ents in zip(texts, entity_spans(texts), strict=True):
+        got = {text[s:e]: k for s, e, k in with_titled_names(text, with_countries(text, ents), titles)}
+        name, label = cases[text]
+        assert got.get(name) == label, (text, got)
+    # without titles learnt from the corpus nothing is added
+    text = texts[0]
+    assert with_titled_names(text, [], frozenset()) == []
 
 
 def test_a_country_the_question_names_by_its_adjective_is_not_news():
