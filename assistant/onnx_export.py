@@ -141,7 +141,7 @@ def per_token_scales(model) -> None:
     fused MatMulIntegerToFloat with the weights' scales (its activation scale is one number),
     and the token's scale multiplies the result."""
     import numpy as np
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper, numpy_helper
 
     graph = model.graph
     users: dict[str, list] = {}
@@ -150,7 +150,6 @@ def per_token_scales(model) -> None:
             users.setdefault(name, []).append(node)
     made = {o: node for node in graph.node for o in node.output}
     constants = {"pt_one": np.float32(1), "pt_127": np.float32(127),
-                 "pt_max": np.float32(255), "pt_128": np.float32(128),
                  "pt_tiny": np.float32(1e-12), "pt_zero_point": np.uint8(128)}
     instead: dict[str, list] = {}  # node name -> the nodes that replace it ([] drops it)
     for node in graph.node:
@@ -165,12 +164,10 @@ def per_token_scales(model) -> None:
             helper.make_node("Div", [f"{step}_amax", "pt_127"], [f"{step}_s"], name=f"{step}_s"),
             helper.make_node("Max", [f"{step}_s", "pt_tiny"], [scale], name=f"{step}_scale"),
             helper.make_node("Div", [x, scale], [f"{step}_div"], name=f"{step}_div"),
-            helper.make_node("Round", [f"{step}_div"], [f"{step}_round"], name=f"{step}_round"),
-            helper.make_node("Add", [f"{step}_round", "pt_128"], [f"{step}_add"], name=f"{step}_add"),
-            helper.make_node("Clip", [f"{step}_add", "pt_one", "pt_max"], [f"{step}_clip"],
-                             name=f"{step}_clip"),
-            helper.make_node("Cast", [f"{step}_clip"], [q], to=TensorProto.UINT8,
-                             name=f"{step}_cast"),
+            # round half to even, + 128, saturated to uint8 in one pass (within 127 of 0 after
+            # the Div, so 1..255 as symmetric quantisation has it)
+            helper.make_node("QuantizeLinear", [f"{step}_div", "pt_one", "pt_zero_point"], [q],
+                             name=f"{step}_quantise"),
         ]
         for matmul in users.get(zero_point, []):  # MatMulInteger(q, w_q, zero point, w's)
             (cast,) = users[matmul.output[0]]
