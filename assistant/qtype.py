@@ -39,7 +39,7 @@ _PLACE = re.compile(r"\b(?:in|at|to|Location:)\s+[A-ZÀ-Ž][\w’'-]+")
 _STATE_NOUNS = frozenset(tokens("country state government nation"))
 
 
-NOMINAL = ("ADJ", "NOUN", "PROPN")
+_NOMINAL = ("ADJ", "NOUN", "PROPN")
 
 
 @lru_cache(maxsize=512)
@@ -48,20 +48,23 @@ def wh_head(question: str) -> tuple[str, bool, str] | None:
     plural, the preposition before "which" or ""): "In which cities ..." -> ("city", True, "in")."""
     doc = parse_question(question)
     for t in doc:
+        noun = None
         if t.lower_ in ("which", "what") and t.dep_ == "det" and t.head.pos_ in ("NOUN", "PROPN"):
-            tok = tokens(t.head.lemma_)
+            noun = t.head
+        elif t.lower_ in ("which", "what") and t.i + 1 < len(doc) and doc[t.i + 1].pos_ in _NOMINAL:
+            # The parser missed the determiner ("In which Colombian city was ...?" parsed
+            # "which" as a pronoun): the noun ending the words that follow it is the one asked for.
+            run = list(doc[t.i + 1 : t.i + 5])
+            run = run[:next((k for k, x in enumerate(run) if x.pos_ not in _NOMINAL), len(run))]
+            if not run or run[-1].pos_ != "NOUN":
+                return None
+            noun = run[-1]
+        if noun is not None:
+            tok = tokens(noun.lemma_)
             if not tok:
                 return None
             prep = doc[t.i - 1].lower_ if t.i > 0 and doc[t.i - 1].pos_ == "ADP" else ""
-            return tok[0], t.head.tag_ in ("NNS", "NNPS"), prep
-        if t.lower_ in ("which", "what") and t.i + 1 < len(doc) and doc[t.i + 1].pos_ in NOMINAL:
-            # The parser missed the determiner ("In which Colombian city was ...?" parsed
-            # "which" as a pronoun): the noun ending the words that follow it is the one asked for.
-            run = [x for x in doc[t.i + 1:][:4]]
-            run = run[:next((k for k, x in enumerate(run) if x.pos_ not in NOMINAL), len(run))]
-            if run and run[-1].pos_ == "NOUN" and (tok := tokens(run[-1].lemma_)):
-                prep = doc[t.i - 1].lower_ if t.i > 0 and doc[t.i - 1].pos_ == "ADP" else ""
-                return tok[0], run[-1].tag_ in ("NNS", "NNPS"), prep
+            return tok[0], noun.tag_ in ("NNS", "NNPS"), prep
         if t.i > 3:
             break
     return None
