@@ -115,7 +115,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
     # be the answer ("Where was it held?" after "the 2022 meeting in Istanbul").
     folded_q = question_names(plan.question)
     said = fold(plan.context) if plan.follow_up else ""
-    verbs = [tokens(v)[0] for v in question_verbs(plan.question) if tokens(v)]
+    verbs = [" ".join(tokens(v)) for v in question_verbs(plan.question) if tokens(v)]
     # The common noun the question asks about ("which REPORT", "the THEME of"), from its parse.
     focus = question_focus(plan.question, kind)
     for u in units:

@@ -91,11 +91,18 @@ def parse_question(question: str):
 @lru_cache(maxsize=4096)
 def question_verbs(question: str) -> tuple[str, ...]:
     """The lemmas of the question's content verbs, main verb first: "Who represented Poland at
-    the conference?" -> ("represent",); "What did the CSM vote on?" -> ("vote",)."""
+    the conference?" -> ("represent",); "What did the CSM vote on?" -> ("vote",); "When was the
+    chair handed over?" -> ("hand over",)."""
     doc = parse_question(question)
+
+    def particle(t) -> str:
+        return next((" " + c.lower_ for c in t.children if c.dep_ == "prt"), "")
+
+    # A phrasal verb is one verb, written "hand over" ("When was the chair handed over?"): a
+    # quote says it as the verb and its particle or as their noun ("the handover").
     verbs = [t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in LIGHT_VERBS]
     verbs.sort(key=lambda t: (t.dep_ != "ROOT", t.i))
-    return tuple(dict.fromkeys(t.lemma_.lower() for t in verbs))
+    return tuple(dict.fromkeys(t.lemma_.lower() + particle(t) for t in verbs))
 
 
 def entity_spans(texts: Sequence[str], batch_size: int = 64) -> list[list[tuple[int, int, str]]]:

@@ -92,7 +92,7 @@ def question_predicate(question: str) -> tuple[str, ...]:
         tok = tokens(word)
         if tok and tok[0] not in STOPWORDS:
             more = [x[0] for x in map(tokens, governed) if x and x[0] not in STOPWORDS]
-            return tuple(dict.fromkeys([tok[0], *more]))
+            return tuple(dict.fromkeys([" ".join(tok), *more]))
     return ()
 
 

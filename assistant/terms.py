@@ -131,6 +131,8 @@ def processes_named(text: str) -> set[str]:
 
 
 def _covered(t: str, bag: set[str]) -> bool:
+    if " " in t:  # a phrasal verb: "hand over" as its words or as their noun ("handover")
+        return "".join(t.split()) in bag or all(_covered(p, bag) for p in t.split())
     if t in bag or any(a in bag for a in ALIASES.get(t, ())):
         return True
     # Morphology the light stemmer misses: "geographic" ~ "geographically", "propos" ~ "proposal".
