@@ -42,6 +42,7 @@ from .terms import (
     _coverage,
     _covered,
     strict_terms,
+    verb_tokens,
 )
 from .textnorm import STOPWORDS, fold, tokens, words
 from .title_nouns import person_nouns
@@ -115,7 +116,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
     # be the answer ("Where was it held?" after "the 2022 meeting in Istanbul").
     folded_q = question_names(plan.question)
     said = fold(plan.context) if plan.follow_up else ""
-    verbs = [" ".join(tokens(v)) for v in question_verbs(plan.question) if tokens(v)]
+    verbs = [alts for v in question_verbs(plan.question) if (alts := verb_tokens(v))]
     # The common noun the question asks about ("which REPORT", "the THEME of"), from its parse.
     focus = question_focus(plan.question, kind)
     for u in units:
@@ -157,7 +158,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
                "listed": (_coverage(terms, set(tokens(index.rows[u.row].meta.get("section", ""))))
                           if kind == "list" and u.kind in ("item", "row") else 0.0)}
         have = set(tokens(text))
-        u.f["verb"] = (sum(_covered(v, have) for v in verbs) / len(verbs)) if verbs else 0.0
+        u.f["verb"] = (sum(any(_covered(f, have) for f in v) for v in verbs) / len(verbs)) if verbs else 0.0
         u.f["has_verb"] = 1.0 if verbs else 0.0
         # A follow-up asks for something new: the earlier answer's own sentence is rarely it.
         u.f["said_before"] = 1.0 if said and fold(u.text[:120]) in said else 0.0

@@ -105,6 +105,19 @@ def question_verbs(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.lemma_.lower() + particle(t) for t in verbs))
 
 
+@lru_cache(maxsize=1)
+def irregular_forms() -> dict[str, tuple[str, ...]]:
+    """A verb's irregular forms by lemma ("give" -> ("gave", "given"), "hold" -> ("held",)),
+    from the lemmatizer exceptions the shipped pipeline carries: quotes are matched by a light
+    stemmer, which does not join "held" to "hold"."""
+    table = load_parser().get_pipe("lemmatizer").lookups.get_table("lemma_exc")["verb"]
+    out: dict[str, list[str]] = {}
+    for form, lemmas in table.items():
+        for lemma in lemmas:
+            out.setdefault(lemma, []).append(form)
+    return {lemma: tuple(forms) for lemma, forms in out.items()}
+
+
 def entity_spans(texts: Sequence[str], batch_size: int = 64) -> list[list[tuple[int, int, str]]]:
     """(start, end, label) of the named entities of each text, character offsets."""
     nlp = load_nlp()

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from .index import acronyms
 from .nlp import parse_question, question_verbs
-from .terms import ALIASES, TYPE_WORDS, count_noun
+from .terms import ALIASES, TYPE_WORDS, count_noun, verb_tokens
 from .textnorm import STOPWORDS, fold, stem, tokens
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -91,8 +91,8 @@ def question_predicate(question: str) -> tuple[str, ...]:
     for word in question_verbs(question) + _copula_nouns(question):
         tok = tokens(word)
         if tok and tok[0] not in STOPWORDS:
-            more = [x[0] for x in map(tokens, governed) if x and x[0] not in STOPWORDS]
-            return tuple(dict.fromkeys([" ".join(tok), *more]))
+            more = [f for v in governed for f in verb_tokens(v) if f not in STOPWORDS]
+            return tuple(dict.fromkeys([*verb_tokens(word), *more]))
     return ()
 
 

@@ -11,7 +11,7 @@ import re
 
 from .dialogues import dialogues_in, is_dialogue
 from .gazetteer import demonyms, last_words
-from .nlp import parse_question
+from .nlp import irregular_forms, parse_question
 from .textnorm import STOPWORDS, fold, stem, tokens
 
 QUESTION_WORDS = frozenset("who whom what when where which why how many much does did do is are was "
@@ -128,6 +128,19 @@ def processes_named(text: str) -> set[str]:
         if len(words) >= 2:
             out.add(fold(" ".join(words[-2:])))
     return out
+
+
+def verb_tokens(verb: str) -> tuple[str, ...]:
+    """The tokens a quote may state a question's verb by (`nlp.question_verbs`' lemma, with
+    the particle of a phrasal verb): its own and its irregular forms'. "give" -> ("give",
+    "gave", "given"); "hand over" -> ("hand over",)."""
+    head, _, particle = verb.partition(" ")
+    out = []
+    for form in (head, *irregular_forms().get(head, ())):
+        tok = tokens(f"{form} {particle}" if particle else form)
+        if tok:
+            out.append(" ".join(tok))
+    return tuple(dict.fromkeys(out))
 
 
 def _covered(t: str, bag: set[str]) -> bool:
