@@ -330,6 +330,13 @@ def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkInd
     question = plan.question + (" " + plan.previous if plan.follow_up and plan.previous else "")
     asked = ordinals(question)
     om = ordinal_match(asked, text + " " + titles)
+    if om < 0 and not ordinals(text) and any(
+            ordinal_match(asked, index.rows[i].text) > 0
+            for m in metas for i in index.doc_range(str(m.get("source") or ""))):
+        # Only the title gives another meeting's number, and the report itself names the one
+        # asked about ("Nepal to host fifth Colombo Process meet" over "the Fifth Senior
+        # Officials' Meeting and Sixth Ministerial Consultation"): it reports both.
+        om = 0.0
     strict = strict_terms(question)
     bag = set(tokens(text)) | acronyms(text) | head | abbreviated(question, text)
     years = set(YEAR.findall(question))

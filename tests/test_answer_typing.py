@@ -93,6 +93,15 @@ A three-day meeting of the Migration Dialogue for West Africa opens today in Abi
 Awa Kone opened the meeting.
 """
 
+# A headline numbering one meeting over a report of two.
+KATHMANDU = """Nepal to host fifth Colombo Process meet
+
+Nepal is hosting the Fifth Senior Officials' Meeting and Sixth Ministerial Consultation of the
+Colombo Process in Kathmandu from 15 to 16 November.
+
+The consultation will be inaugurated by Prime Minister Ram Thapa at the Soaltee Hotel.
+"""
+
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory, embedder):
@@ -109,9 +118,10 @@ def index(tmp_path_factory, embedder):
     (corpus / "djibouti.txt").write_text(DJIBOUTI, encoding="utf-8")
     (corpus / "adelaide.txt").write_text(ADELAIDE, encoding="utf-8")
     (corpus / "abidjan.txt").write_text(ABIDJAN, encoding="utf-8")
+    (corpus / "kathmandu.txt").write_text(KATHMANDU, encoding="utf-8")
     settings = Settings().with_(corpus_dir=corpus, store_dir=base / "store")
     report = run_ingest(settings, embedder=embedder, progress=False)
-    assert report.added == 7 and not report.failed, report.to_dict()
+    assert report.added == 8 and not report.failed, report.to_dict()
     idx = ChunkIndex(Store(settings))
     idx.sync()
     return idx
@@ -246,6 +256,24 @@ def test_the_quote_must_say_what_the_question_says_was_done(index):
     said = constraint_features(plan, [unit("Minister Amal Haddad")], index, "person")
     other = constraint_features(plan, [unit("Ambassador Rita Mensah")], index, "person")
     assert said["predicate_cited"] == 1.0 and other["predicate_cited"] == 0.0
+
+
+def test_a_headline_numbering_another_meeting_of_the_report_is_no_clash(index):
+    from assistant.evidence import constraint_features
+
+    row_i = rows_of(index, "kathmandu.txt")[-1]
+    row = index.rows[row_i]
+    k = next(k for k in range(len(row.units)) if unit_text(row, k).startswith("The consultation"))
+    s, e, kind = row.units[k]
+    quote = [Unit(row_i, s, e, kind, unit_text(row, k), k)]
+    # the quote gives no number; the headline says fifth, the report names the sixth too
+    sixth = constraint_features(plan_query("Who will inaugurate the Sixth Ministerial Consultation?", ()),
+                                quote, index, "person")
+    assert sixth["ord_clash"] == 0.0
+    # a meeting the report never numbers is still another meeting's
+    seventh = constraint_features(plan_query("Who will inaugurate the Seventh Ministerial Consultation?", ()),
+                                  quote, index, "person")
+    assert seventh["ord_clash"] == 1.0
 
 
 def test_a_name_the_report_abbreviates_is_stated():
