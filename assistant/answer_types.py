@@ -161,19 +161,21 @@ def with_titled_names(text: str, ents: Sequence[tuple[int, int, str]],
         if j - i >= 2 and j - i <= 4:
             runs.append((words[i].start(), words[j - 1].end(), [w.group() for w in words[i:j]]))
         i = max(j, i + 1)
-    countries = country_spans(text)
     out = list(ents)
+    countries = None  # looked for only when a run qualifies: most units have none
     for s, e, names in runs:
         toks = [t for w in names for t in tokens(w)]
         if (any(t in titles or t in STOPWORDS for t in toks)
-                or any(k in _NOT_PEOPLE and s2 < e and s < e2 for s2, e2, k in ents)
-                or any(cs < e and s < ce for cs, ce in countries)):
+                or any(k in _NOT_PEOPLE and s2 < e and s < e2 for s2, e2, k in ents)):
             continue
         before = _CLAUSE.split(text[max(0, s - 80):s])[-1]
         after = text[e:e + 60]
         titled = (before.rstrip().endswith(",") and any(t in titles for t in tokens(before))) or (
             after.startswith(",") and any(t in titles for t in tokens(" ".join(after[1:].split()[:5]))))
-        if titled:
+        if not titled:
+            continue
+        countries = country_spans(text) if countries is None else countries
+        if not any(cs < e and s < ce for cs, ce in countries):
             out = [x for x in out if not (s <= x[0] and x[1] <= e)] + [(s, e, "PERSON")]
     return sorted(out)
 
