@@ -180,6 +180,15 @@ def with_titled_names(text: str, ents: Sequence[tuple[int, int, str]],
     return sorted(out)
 
 
+def typed_entities(row, start: int, end: int, text: str,
+                   titles: frozenset[str]) -> list[tuple[int, int, str]]:
+    """The entities of the unit `text` = row text [start, end) (document offsets) as the answerer
+    types them: the stored spans inside it, the gazetteer's countries, and people named beside
+    the corpus's titles (offsets within `text`)."""
+    ents = unit_entities(row.text, row.start, row.entities(), start, end)
+    return with_titled_names(text, with_countries(text, ents), titles)
+
+
 def answer_span(kind: str, question: str, text: str, ents: Sequence[tuple[int, int, str]],
                 terms: set[str], previous: str = "") -> tuple[int, int] | None:
     """The phrase in a quoted unit that answers: the wanted entity nearest the question's

@@ -332,7 +332,7 @@ def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkInd
     om = ordinal_match(asked, text + " " + titles)
     if om < 0 and not ordinals(text) and any(
             ordinal_match(asked, index.rows[i].text) > 0
-            for m in metas for i in index.doc_range(str(m.get("source") or ""))):
+            for src in {str(m.get("source") or "") for m in metas} for i in index.doc_range(src)):
         # Only the title gives another meeting's number, and the report itself names the one
         # asked about ("Nepal to host fifth Colombo Process meet" over "the Fifth Senior
         # Officials' Meeting and Sixth Ministerial Consultation"): it reports both.

@@ -14,13 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .answer_types import (
-    entity_features,
-    question_names,
-    unit_entities,
-    with_countries,
-    with_titled_names,
-)
+from .answer_types import entity_features, question_names, typed_entities
 from .candidates import (
     Unit,
     candidate_units,
@@ -174,9 +168,7 @@ def features(plan: QueryPlan, hits: Sequence[Hit], index: ChunkIndex, qvec: np.n
                             if before else u.coverage)
         lw = local[index.rows[u.row].source]
         u.f["local"] = _window_coverage(lw, text) if lw else 0.0
-        row = index.rows[u.row]
-        u.ents = with_titled_names(u.text, with_countries(
-            u.text, unit_entities(row.text, row.start, row.entities(), u.start, u.end)), titles)
+        u.ents = typed_entities(index.rows[u.row], u.start, u.end, u.text, titles)
         u.f.update(entity_features(kind, plan.question, u.text, u.ents, term_set, folded=folded_q))
         u.f.update(_shape(u, kind))
     _relative(units)

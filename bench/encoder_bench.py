@@ -50,9 +50,8 @@ def tutorial_process(corpus: Path, persist: Path) -> float:
 
 
 def whole_process(corpus: Path, work: Path, runs: int = 3) -> dict:
-    """Ingest with onnxruntime (the default int8 encoder, with and without NER at ingest; and
-    the fp32 one),
-    with torch (the old path) and the tutorial, interleaved."""
+    """Ingest with onnxruntime (the default int8 encoder with and without NER at ingest, and
+    the fp32 one), with torch (the old path) and the tutorial, interleaved."""
     times: dict[str, list[float]] = {"onnx": [], "onnx_no_ner": [], "onnx_fp32": [], "torch": [],
                                      "tut": []}
     chunks = 0
