@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer_types import answer_span, unit_entities
+from .answer_types import answer_span, typed_entities
 from .candidates import Unit
 from .citations import citation, pointer
 from .extractive import Choice, choose, rerank
@@ -115,12 +115,14 @@ def compose(question: str, choice: Choice, index: ChunkIndex) -> tuple[str, tupl
         groups.setdefault(u.row, []).append(u)
     citations, parts = [], []
     qterms = {t for t in tokens(question) if t not in STOPWORDS}
+    titles = person_nouns(index)
     for n, (row_i, units) in enumerate(groups.items(), start=1):
         row = index.rows[row_i]
         units.sort(key=lambda u: u.start)
         span = None
         for u in units if choice.kind != "list" else ():
-            ents = unit_entities(row.text, row.start, row.entities(), u.start, u.end)
+            # typed as the answerer typed them when it chose the unit
+            ents = typed_entities(row, u.start, u.end, u.text, titles)
             found = answer_span(choice.kind, question, u.text, ents, qterms)
             if found:
                 span = (u.start + found[0], u.start + found[1])

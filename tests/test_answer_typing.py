@@ -102,6 +102,13 @@ Colombo Process in Kathmandu from 15 to 16 November.
 The consultation will be inaugurated by Prime Minister Ram Thapa at the Soaltee Hotel.
 """
 
+# The small NER model calls the Deputy Minister a GPE.
+WARSAW = """Interior ministers meet in Bucharest
+
+The conference of interior ministers was held in Bucharest. Poland was represented by Deputy
+Minister of the Interior and Administration, Renata Szczęch.
+"""
+
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory, embedder):
@@ -119,9 +126,10 @@ def index(tmp_path_factory, embedder):
     (corpus / "adelaide.txt").write_text(ADELAIDE, encoding="utf-8")
     (corpus / "abidjan.txt").write_text(ABIDJAN, encoding="utf-8")
     (corpus / "kathmandu.txt").write_text(KATHMANDU, encoding="utf-8")
+    (corpus / "warsaw.txt").write_text(WARSAW, encoding="utf-8")
     settings = Settings().with_(corpus_dir=corpus, store_dir=base / "store")
     report = run_ingest(settings, embedder=embedder, progress=False)
-    assert report.added == 8 and not report.failed, report.to_dict()
+    assert report.added == 9 and not report.failed, report.to_dict()
     idx = ChunkIndex(Store(settings))
     idx.sync()
     return idx
@@ -305,6 +313,19 @@ def test_a_name_in_apposition_to_a_title_is_a_person():
     # without titles learnt from the corpus nothing is added
     text = texts[0]
     assert with_titled_names(text, [], frozenset()) == []
+
+
+def test_the_answer_phrase_marked_is_the_person_the_answerer_typed(index):
+    from assistant.answering import compose
+    from assistant.extractive import Choice
+
+    row_i = rows_of(index, "warsaw.txt")[-1]
+    row = index.rows[row_i]
+    k = next(k for k in range(len(row.units)) if unit_text(row, k).startswith("Poland"))
+    s, e, kind = row.units[k]
+    choice = Choice([Unit(row_i, s, e, kind, unit_text(row, k), k)], True, 1.0, kind="person")
+    _, (cit,) = compose("Who represented Poland at the conference in Bucharest?", choice, index)
+    assert cit.quote[cit.answer_start - cit.start: cit.answer_end - cit.start] == "Renata Szczęch"
 
 
 def test_a_country_the_question_names_by_its_adjective_is_not_news():
