@@ -1,6 +1,7 @@
 """Stage 3, candidates: the sentences, list items and table rows of the retrieved passages that
 could answer, and how a chosen one is expanded into what is quoted (a list with its introducing
-line, a clause with the rest of its sentence).
+line, a clause with the rest of its sentence, a person named by title alone with the sentence
+naming them).
 
 The pool is the fused top passages plus each retriever's own top few (fusion can bury a passage
 only keyword search found) and the best keyword matches inside the leading reports.
@@ -12,9 +13,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .answer_types import typed_entities
 from .index import ChunkIndex, ChunkRow
 from .qtype import cue
 from .retrieval import Hit, QueryPlan
+from .textnorm import tokens
+from .title_nouns import person_nouns
 
 
 @dataclass
@@ -136,7 +140,12 @@ _ANAPHORA = re.compile(r"[\"“‘']?(?:he|she|it|they|his|her|its|their|this|th
 
 
 def expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> list[Unit]:
-    """A list answer brings its list; a close runner-up that adds missing words joins the best."""
+    """A list answer brings its list; a close runner-up that adds missing words joins the best;
+    a person named by title alone ("the Minister said") brings the sentence naming them."""
+    return _with_antecedent(_expand(best, ranked, kind, index), ranked, kind, index)
+
+
+def _expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> list[Unit]:
     is_intro = best.kind != "item" and best.text.rstrip().endswith(":")
     if best.kind == "item" or (kind == "list" and is_intro):
         intro = (best.row, best.order) if is_intro else list_intro(index, best.row, best.order)
@@ -160,6 +169,80 @@ def expand(best: Unit, ranked: list[Unit], kind: str, index: ChunkIndex) -> list
             chosen.append(second)
             break
     return sorted(chosen, key=lambda u: (u.row, u.start))
+
+
+def _with_antecedent(chosen: list[Unit], ranked: list[Unit], kind: str,
+                     index: ChunkIndex) -> list[Unit]:
+    """For a person: "..., the Minister said" is quoted with the earlier sentence naming the
+    Minister (`_title_antecedent`)."""
+    if kind != "person":
+        return chosen
+    first = min(chosen, key=lambda u: u.order)
+    k = _title_antecedent(first, index)
+    if k is None:
+        return chosen
+    return sorted([*chosen, _candidate_at(ranked, index, first.row, k, first.score)],
+                  key=lambda u: (u.row, u.start))
+
+
+def _title_antecedent(best: Unit, index: ChunkIndex, back: int = 4) -> int | None:
+    """The unit, of the few before `best` in its chunk, naming the person `best` refers to by a
+    definite title only ("the Minister said", "the Foreign Minister stressed"): the nearest one
+    with a PERSON beside that title ("Minister of Foreign Affairs and Trade Péter Szijjártó
+    said"). The title is one of the corpus's own (`title_nouns.person_nouns`); None when `best`
+    names no one by a bare title or no earlier unit names someone so titled."""
+    titles = person_nouns(index)
+    bare = _bare_titles(best.text, titles)
+    if not bare:
+        return None
+    row = index.rows[best.row]
+    # A name of its own beside the title, the bare mentions left out: nothing to look back for.
+    own = list(best.text)
+    for spans in bare.values():
+        for s, e in spans:
+            own[s:e] = " " * (e - s)
+    if _names_titled(row, best.order, set(bare), titles, "".join(own)):
+        return None
+    for k in range(best.order - 1, max(-1, best.order - 1 - back), -1):
+        if _names_titled(row, k, set(bare), titles):
+            return k
+    return None
+
+
+def _names_titled(row: ChunkRow, k: int, wanted: set[str], titles: frozenset[str],
+                  text: str | None = None) -> bool:
+    """Unit k of `row` (or `text`, its text with some words blanked) has a PERSON with one of
+    the `wanted` titles beside it."""
+    s, e, _ = row.units[k]
+    ents = typed_entities(row, s, e, unit_text(row, k), titles)
+    text = text if text is not None else unit_text(row, k)
+    return any(label == "PERSON" and wanted & set(tokens(text[max(0, ps - 80):ps] + " " + text[pe:pe + 60]))
+               for ps, pe, label in ents)
+
+
+_THE = re.compile(r"\b[Tt]he\s+")
+_NEXT_WORD = re.compile(r"([\w’'-]+)(\s*)")
+
+
+def _bare_titles(text: str, titles: frozenset[str]) -> dict[str, list[tuple[int, int]]]:
+    """The titles `text` names someone by alone, with where: "the Minister said", "the Foreign
+    Minister", not "the Minister Péter Szijjártó" (a name follows)."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for m in _THE.finditer(text):
+        at = m.end()
+        for _ in range(3):  # "the [Foreign] [Affairs] Minister"
+            w = _NEXT_WORD.match(text, at)
+            if w is None:
+                break
+            tok = tokens(w.group(1))
+            if tok and tok[0] in titles:
+                if not text[w.end():w.end() + 1].isupper():
+                    out.setdefault(tok[0], []).append((m.start(), w.end(1)))
+                break
+            if not w.group(1)[:1].isupper() or not w.group(2):
+                break
+            at = w.end()
+    return out
 
 
 def _whole_sentence(best: Unit, ranked: list[Unit], index: ChunkIndex) -> list[Unit]:
