@@ -13,12 +13,11 @@ from .candidates import Unit, unit_before
 from .dialogues import canonical_dialogue, dialogues_in, is_dialogue, is_framework
 from .features import KINDS
 from .index import ChunkIndex, acronyms, header_text
-from .qtype import REQUIRED_CUE, cue, question_focus, question_predicate
+from .qtype import CATEGORY, REQUIRED_CUE, asked_noun, cue, question_focus, question_predicate
 from .retrieval import QueryPlan
 from .terms import (
     _coverage,
     _covered,
-    focus_term,
     ordinal_match,
     ordinals,
     processes_named,
@@ -42,10 +41,6 @@ UNIT_LEVEL = frozenset(("person", "date", "count", "place"))
 
 KIND_WORDS = {"count": "number", "date": "date", "place": "place", "person": "person",
               "expansion": "full name", "list": "items", "definition": "description"}
-
-
-CATEGORY = frozenset(tokens("organisation organization country countries institution project city person "
-                           "official body agency ministry state states people thing things one ones"))
 
 
 def passage_bag(index: ChunkIndex, row_i: int) -> set[str]:
@@ -272,8 +267,8 @@ def _supported(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex, terms: di
         if context and _coverage({t: 1.0 for t in context}, bag) >= 0.5:
             return True, ""  # the follow-up stays on the passage the conversation is about
         bag |= context
-    focus = focus_term(plan.question, kind)
-    if focus and focus not in CATEGORY and not _covered(focus, bag):
+    focus = asked_noun(plan.question, kind)
+    if focus and not _covered(focus, bag):
         return False, f"the documents found say nothing about {_shown([focus], plan)}"
     own = _own_terms(plan, index, terms)
     cov = _coverage(own, bag) if own else 1.0
@@ -310,9 +305,9 @@ def _coverage_stats(plan: QueryPlan, chosen: list[Unit], index: ChunkIndex,
         for u in chosen:
             bag |= set(tokens(u.text)) | set(tokens(header_text(index.rows[u.row].meta)))
     own = _own_terms(plan, index, terms)
-    focus = focus_term(plan.question, kind)
+    focus = asked_noun(plan.question, kind)
     return {"coverage": _coverage(own, bag) if own else 1.0,
-            "focus_missing": 1.0 if focus and focus not in CATEGORY and not _covered(focus, bag) else 0.0}
+            "focus_missing": 1.0 if focus and not _covered(focus, bag) else 0.0}
 
 
 def constraint_features(plan: QueryPlan, chosen: Sequence[Unit], index: ChunkIndex,

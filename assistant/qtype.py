@@ -234,8 +234,9 @@ def normalise_phrases(question: str) -> str:
 
 
 # Nouns that name the kind of answer, not its topic ("which country", "what organisation").
-_CATEGORY_NOUNS = frozenset(tokens("organisation organization country countries institution project "
-                                   "person official body agency state people thing one way"))
+CATEGORY = frozenset(tokens("organisation organization country countries institution project city "
+                            "person official body agency ministry state states people thing things "
+                            "one ones way"))
 
 
 @lru_cache(maxsize=512)
@@ -245,16 +246,50 @@ def question_focus(question: str, kind: str = "other") -> str | None:
     was the central THEME of ..."). None when that noun only names the kind of answer ("which
     country", "which city") or the question has no common noun ("Who opened the SOM?")."""
     doc = parse_question(question)
-    noun = None
-    for t in doc:
-        if t.lower_ in ("which", "what") and t.dep_ == "det" and t.head.pos_ == "NOUN":
-            noun = t.head
-            break
+    noun = _asked(doc)
     if noun is None:
         noun = next((t for t in doc if t.pos_ == "NOUN"), None)
+    return _topic(noun, kind)
+
+
+@lru_cache(maxsize=512)
+def asked_noun(question: str, kind: str = "other") -> str | None:
+    """The noun whose statement a quote must hold to answer at all, as a token: what "how many"
+    counts ("how many STAFF"), the noun after "which"/"what" ("What BUDGET was agreed"), or the
+    one "what is/was the ..." asks about ("What was the central THEME of ..."). Narrower than
+    `question_focus`: never just the question's first noun. None for a noun naming a kind of
+    answer ("which country", "what is her ROLE": a title states a role without the word)."""
+    if kind == "count":
+        noun = count_noun(question)
+        return noun if noun and noun not in STOPWORDS and noun not in CATEGORY else None
+    doc = parse_question(question)
+    if not len(doc) or doc[0].lower_ not in ("what", "which"):
+        return None
+    noun = _asked(doc)
+    if noun is None:
+        root = next((t for t in doc if t.dep_ == "ROOT"), None)
+        if root is not None and root.lemma_ == "be":
+            noun = next((c for c in root.children if c.dep_ in ("nsubj", "attr")
+                         and c.pos_ == "NOUN"), None)
+    return _topic(noun, kind, _ANSWER_KINDS)
+
+
+def _asked(doc):
+    """The noun "which"/"what" determines, or None."""
+    return next((t.head for t in doc if t.lower_ in ("which", "what") and t.dep_ == "det"
+                 and t.head.pos_ == "NOUN"), None)
+
+
+def _topic(noun, kind: str, kinds: frozenset[str] = frozenset()) -> str | None:
+    """`noun` as a token, unless it names the kind of answer: a category, a word of this
+    kind's (`TYPE_WORDS`), or of any kind's in `kinds`."""
     if noun is None:
         return None
     tok = tokens(noun.lemma_)
-    if not tok or noun.lower_ in STOPWORDS or tok[0] in _CATEGORY_NOUNS or tok[0] in TYPE_WORDS.get(kind, ()):
+    if (not tok or noun.lower_ in STOPWORDS or tok[0] in CATEGORY or tok[0] in TYPE_WORDS.get(kind, ())
+            or tok[0] in kinds):
         return None
     return tok[0]
+
+
+_ANSWER_KINDS = frozenset().union(*TYPE_WORDS.values())

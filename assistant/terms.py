@@ -86,19 +86,6 @@ def count_noun(question: str) -> str | None:
     return None
 
 
-def focus_term(question: str, kind: str) -> str | None:
-    """The noun a question is about: "how many STAFF", "what BUDGET was agreed"."""
-    if kind == "count":
-        noun = count_noun(question)
-        return noun if noun and noun not in STOPWORDS else None
-    q = fold(question)
-    m = re.match(r"\s*(?:what|which)\s+([a-z]+)\s+(?:was|were|is|are|did|does|do|has|have|will)\b", q) \
-        or re.match(r"\s*what (?:is|was|are|were) the ([a-z]+) of\b", q)
-    if m and m.group(1) not in STOPWORDS and m.group(1) not in QUESTION_WORDS:
-        return tokens(m.group(1))[0]
-    return None
-
-
 def strict_terms(question: str) -> set[str]:
     """Tokens that must appear in the evidence: numbers, acronyms, capitalised names
     (not the first word), as folded tokens."""

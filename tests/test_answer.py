@@ -370,3 +370,20 @@ def test_question_focus_is_the_noun_asked_about():
     assert question_focus("How many staff does the Secretariat have?", "count") == "staff"
     assert question_focus("Which venue hosted the Twelfth GFMD Summit?", "place") is None  # a kind, not a topic
     assert question_focus("Who opened the EMN Conference 2014?", "person") is None
+
+
+@pytest.mark.parametrize(("question", "kind", "noun"), [
+    ("What was the central theme of the 13th GFMD Summit hosted online by the UAE?", "other", "theme"),
+    ("What budget was agreed for the Secretariat?", "other", "budget"),
+    ("How many staff does the Secretariat have?", "count", "staff"),
+    ("What is Martijn Pluim's role?", "definition", None),  # a title states a role unnamed
+    ("Which countries hosted the first three meetings?", "list", None),  # a category
+    ("Who opened the EMN Conference 2014?", "person", None),
+    ("When was the theme of the Summit announced?", "date", None),  # no "what": nothing asked
+])
+def test_asked_noun_is_what_a_quote_must_state(question, kind, noun):
+    from assistant.qtype import asked_noun
+    from assistant.textnorm import tokens
+
+    assert asked_noun(question, kind) == (tokens(noun)[0] if noun else None)
+

@@ -394,15 +394,20 @@ def test_a_typed_quote_with_neither_the_kind_asked_for_nor_the_predicate_is_refu
     assert not states_nothing_asked({"kind_definition": 1.0, "type_ok": 0.0, "predicate_cited": 0.0})
 
 
+def scored_units(index: ChunkIndex, embedder, question: str, source: str):
+    """The question's plan and kind, and the candidate units of `source` with their features."""
+    plan = plan_query(question, ())
+    kind = kind_of(plan.question, person_nouns(index))
+    qvec = embedder.encode([plan.dense_text])[0]
+    units, terms = features(plan, [Hit(r, 1.0) for r in rows_of(index, source)], index, qvec, kind)
+    return plan, kind, units, terms
+
+
 def test_who_did_it_is_not_answered_by_organisations_that_did_not(index, embedder):
     """"Who chaired ...?" may be answered by a state or a body, but only by a quote that says
     it chaired: a clause listing observer organisations, with no person and no chairing,
     states nothing asked for. A person, or the deed, still lets the answer model weigh it."""
-    plan = plan_query("Who chaired the fourth meeting of the Khartoum Process in Nairobi?", ())
-    kind = kind_of(plan.question, person_nouns(index))
-    qvec = embedder.encode([plan.dense_text])[0]
-    units, terms = features(plan, [Hit(r, 1.0) for r in rows_of(index, "nairobi.txt")], index,
-                            qvec, kind)
+    plan, kind, units, terms = scored_units(index, embedder, "Who chaired the fourth meeting of the Khartoum Process in Nairobi?", "nairobi.txt")
 
     def nothing_asked(words: str) -> bool:
         unit = next(u for u in units if words in u.text)
@@ -412,6 +417,15 @@ def test_who_did_it_is_not_answered_by_organisations_that_did_not(index, embedde
     assert kind == "person"
     assert nothing_asked("together with the European Commission")
     assert not nothing_asked("Ambassador Daniel Ochieng")
+
+
+def test_a_quote_that_never_states_the_noun_asked_about_is_refused(index, embedder):
+    """"What was the central theme of ...?": the noun "what is/was the ..." asks about must be in
+    the quote; a quote about the meeting that names no theme does not answer it."""
+    plan, kind, units, terms = scored_units(index, embedder, "What was the central theme of the fifth Ministerial Consultation in Dubai?", "dubai.txt")
+    unit = next(u for u in units if "was held in Dubai" in u.text)
+    af, reason = answer_features(plan, [unit], unit, units, index, terms, kind)
+    assert af["focus_missing"] == 1.0 and reason.endswith("say nothing about theme"), reason
 
 
 def test_a_country_the_ner_left_out_still_answers_which_country():
@@ -443,11 +457,7 @@ def test_a_country_the_ner_labels_otherwise_is_a_country():
 def test_a_refusal_names_the_missing_words_as_the_question_wrote_them(index, embedder):
     """The reason a refusal gives lists the question's words a reader knows ("Europe"), not
     the stems the matching uses ("europ")."""
-    plan = plan_query("Who opened the consultation on South Eastern Europe in Dubai?", ())
-    kind = kind_of(plan.question, person_nouns(index))
-    qvec = embedder.encode([plan.dense_text])[0]
-    units, terms = features(plan, [Hit(r, 1.0) for r in rows_of(index, "dubai.txt")], index,
-                            qvec, kind)
+    plan, kind, units, terms = scored_units(index, embedder, "Who opened the consultation on South Eastern Europe in Dubai?", "dubai.txt")
     unit = next(u for u in units if "Amal Haddad opened" in u.text)
     _, reason = answer_features(plan, [unit], unit, units, index, terms, kind)
     assert reason.startswith("the passages found do not mention"), reason
@@ -457,10 +467,7 @@ def test_a_refusal_names_the_missing_words_as_the_question_wrote_them(index, emb
 
 def _evidence(index, embedder, question: str, source: str, words: str) -> dict[str, float]:
     """The answer features of the unit of `source` holding `words`, for `question`."""
-    plan = plan_query(question, ())
-    kind = kind_of(plan.question, person_nouns(index))
-    qvec = embedder.encode([plan.dense_text])[0]
-    units, terms = features(plan, [Hit(r, 1.0) for r in rows_of(index, source)], index, qvec, kind)
+    plan, kind, units, terms = scored_units(index, embedder, question, source)
     unit = next(u for u in units if words in u.text)
     return answer_features(plan, [unit], unit, units, index, terms, kind)[0]
 
