@@ -120,6 +120,11 @@ def kind_of(question: str, person_nouns: frozenset[str] = frozenset()) -> str:
         return "place"
     if re.search(r"^(who|whom)\b|\bwho (was|were|is|opened|chaired|closed|led|hosted)\b|\bwhich (person|official|minister)\b|\bwhat is (his|her) (name|position|title|role|job)\b|\bposition\b|\btitle of\b", q):
         return "person"
+    noun = _what_noun(question)  # "What were the new DATES of ...", "What was the VENUE ..."
+    asked = tokens(noun.lemma_)[:1] if noun is not None else []
+    for kind, nouns in _KIND_NOUNS.items():
+        if asked and asked[0] in nouns:
+            return kind
     head = wh_head(question) if re.match(r"(\w+ )?(which|what)\b", q) else None
     if head is not None:
         noun, plural, prep = head
@@ -233,6 +238,10 @@ def normalise_phrases(question: str) -> str:
     return question
 
 
+# The nouns that ask for a date or a place ("What were the new dates of ...").
+_KIND_NOUNS = {"date": frozenset(tokens("date day year month")),
+               "place": frozenset(tokens("place city venue location town"))}
+
 # Nouns that name the kind of answer, not its topic ("which country", "what organisation").
 CATEGORY = frozenset(tokens("organisation organization country countries institution project city "
                             "person official body agency ministry state states people thing things "
@@ -262,6 +271,13 @@ def asked_noun(question: str, kind: str = "other") -> str | None:
     if kind == "count":
         noun = count_noun(question)
         return noun if noun and noun not in STOPWORDS and noun not in CATEGORY else None
+    return _topic(_what_noun(question), kind, _ANSWER_KINDS)
+
+
+def _what_noun(question: str):
+    """The noun a what/which question asks for, from its parse: the one "which"/"what"
+    determines ("What BUDGET was agreed"), else the subject of "what is/was" ("What was the
+    central THEME of ..."); None for other questions."""
     doc = parse_question(question)
     if not len(doc) or doc[0].lower_ not in ("what", "which"):
         return None
@@ -271,7 +287,7 @@ def asked_noun(question: str, kind: str = "other") -> str | None:
         if root is not None and root.lemma_ == "be":
             noun = next((c for c in root.children if c.dep_ in ("nsubj", "attr")
                          and c.pos_ == "NOUN"), None)
-    return _topic(noun, kind, _ANSWER_KINDS)
+    return noun
 
 
 def _asked(doc):

@@ -350,6 +350,18 @@ def test_since_when_and_when_has_ask_for_a_date():
     assert kind_of("Who decided when the meeting would be held?") == "person"
 
 
+def test_a_noun_asking_for_a_date_or_a_place_types_the_question():
+    """"What were the new dates of ...?" wants a date, not a list; "What was the venue of ...?" a
+    place. The noun is read from the parse, wherever the question puts it."""
+    from assistant.qtype import kind_of
+
+    assert kind_of("What were the new dates of the Twelfth GFMD Summit in Quito?") == "date"
+    assert kind_of("What was the venue of the Rabat Process conference?") == "place"
+    assert kind_of("Which days of the week are the offices open?") == "date"
+    assert kind_of("What were the themes of the Twelfth GFMD Summit?") == "list"
+    assert kind_of("What is the theme of the conference?") == "definition"
+
+
 def test_ordinals_read_the_meeting_number_in_any_spelling():
     from assistant.terms import ordinal_match, ordinals
 
