@@ -214,10 +214,10 @@ def _names_titled(row: ChunkRow, k: int, wanted: set[str], titles: frozenset[str
     """Unit k of `row` (or `text`, its text with some words blanked) has a PERSON with one of
     the `wanted` titles beside it."""
     s, e, _ = row.units[k]
-    ents = typed_entities(row, s, e, unit_text(row, k), titles)
-    text = text if text is not None else unit_text(row, k)
+    unit = unit_text(row, k)
+    text = unit if text is None else text
     return any(label == "PERSON" and wanted & set(tokens(text[max(0, ps - 80):ps] + " " + text[pe:pe + 60]))
-               for ps, pe, label in ents)
+               for ps, pe, label in typed_entities(row, s, e, unit, titles))
 
 
 _THE = re.compile(r"\b[Tt]he\s+")
