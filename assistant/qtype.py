@@ -267,10 +267,13 @@ def asked_noun(question: str, kind: str = "other") -> str | None:
     counts ("how many STAFF"), the noun after "which"/"what" ("What BUDGET was agreed"), or the
     one "what is/was the ..." asks about ("What was the central THEME of ..."). Narrower than
     `question_focus`: never just the question's first noun. None for a noun naming a kind of
-    answer ("which country", "what is her ROLE": a title states a role without the word)."""
+    answer ("which country", "what is her ROLE": a title states a role without the word), and
+    for a question wanting a person, whose noun is the title asked for ("which MINISTER")."""
     if kind == "count":
         noun = count_noun(question)
         return noun if noun and noun not in STOPWORDS and noun not in CATEGORY else None
+    if kind == "person":  # "which MINISTER": a title, the kind of answer ("Home Secretary Theresa May")
+        return None
     return _topic(_what_noun(question), kind, _ANSWER_KINDS)
 
 

@@ -391,6 +391,8 @@ def test_question_focus_is_the_noun_asked_about():
     ("What is Martijn Pluim's role?", "definition", None),  # a title states a role unnamed
     ("Which countries hosted the first three meetings?", "list", None),  # a category
     ("Who opened the EMN Conference 2014?", "person", None),
+    # the title asked for: "British Home Secretary Theresa May said ..." answers it
+    ("Which British minister said the UK wanted to smash the link?", "person", None),
     ("When was the theme of the Summit announced?", "date", None),  # no "what": nothing asked
 ])
 def test_asked_noun_is_what_a_quote_must_state(question, kind, noun):
