@@ -279,8 +279,8 @@ def asked_noun(question: str, kind: str = "other") -> str | None:
 
 def _what_noun(question: str):
     """The noun a what/which question asks for, from its parse: the one "which"/"what"
-    determines ("What BUDGET was agreed"), else the subject of "what is/was" ("What was the
-    central THEME of ..."); None for other questions."""
+    determines ("What BUDGET was agreed"), else the subject of "what is/was" with its "of" or
+    owner ("What was the central THEME of ...", "the GFMD's main THEME"); None otherwise."""
     doc = parse_question(question)
     if not len(doc) or doc[0].lower_ not in ("what", "which"):
         return None
@@ -288,8 +288,11 @@ def _what_noun(question: str):
     if noun is None:
         root = next((t for t in doc if t.dep_ == "ROOT"), None)
         if root is not None and root.lemma_ == "be":
-            noun = next((c for c in root.children if c.dep_ in ("nsubj", "attr")
-                         and c.pos_ == "NOUN"), None)
+            # "the THEME of X", "X's THEME": not "What was the workshop dedicated to?", whose
+            # subject is what the question is about, not what it asks for.
+            noun = next((c for c in root.children if c.dep_ in ("nsubj", "attr") and c.pos_ == "NOUN"
+                         and any(x.dep_ == "poss" or x.dep_ == "prep" and x.lower_ == "of"
+                                 for x in c.children)), None)
     return noun
 
 

@@ -387,6 +387,9 @@ def test_question_focus_is_the_noun_asked_about():
 @pytest.mark.parametrize(("question", "kind", "noun"), [
     ("What was the central theme of the 13th GFMD Summit hosted online by the UAE?", "other", "theme"),
     ("What budget was agreed for the Secretariat?", "other", "budget"),
+    ("What was the GFMD's main theme in 2017?", "definition", "theme"),
+    # what the question is about, not what it asks for
+    ("What was the 2016 workshop in Prague dedicated to discussing?", "definition", None),
     ("How many staff does the Secretariat have?", "count", "staff"),
     ("What is Martijn Pluim's role?", "definition", None),  # a title states a role unnamed
     ("Which countries hosted the first three meetings?", "list", None),  # a category
