@@ -285,10 +285,13 @@ def test_p3_documents_filter_and_header_follow_the_index(browser, url, app, tmp_
 
 def test_p5_reindex_progress_names_file_counts_chunks_and_summarises(page, tmp_path):
     big = tmp_path / "long_report.txt"
+    # Long enough (about 200 chunks) that embedding it outlasts several of the status line's
+    # half-second updates on a fast machine: 60 chunks could finish between two of them.
+    n = 1200
     sentences = [f"Delegation {i} of the Danube Process presented measure number {i} on "
-                 f"labour mobility, return and reintegration in region {i % 17}." for i in range(360)]
+                 f"labour mobility, return and reintegration in region {i % 17}." for i in range(n)]
     big.write_text("Danube Process Long Report\n\n" + "\n\n".join(
-        " ".join(sentences[i:i + 3]) for i in range(0, 360, 3)), encoding="utf-8")
+        " ".join(sentences[i:i + 3]) for i in range(0, n, 3)), encoding="utf-8")
     assert big.stat().st_size < MAX_MB * 1e6
     broken = tmp_path / "scan_only.pdf"
     broken.write_bytes(b"%PDF-1.4\n" + b"\x00garbled" * 50)  # a PDF signature, no PDF
