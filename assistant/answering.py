@@ -121,8 +121,9 @@ def compose(question: str, choice: Choice, index: ChunkIndex) -> tuple[str, tupl
         units.sort(key=lambda u: u.start)
         span = None
         for u in units if choice.kind != "list" else ():
-            # typed as the answerer typed them when it chose the unit
-            ents = typed_entities(row, u.start, u.end, u.text, titles)
+            # typed as the answerer typed them when it chose the unit (`features` keeps them on
+            # the candidates; a unit only quoted beside one is typed here)
+            ents = u.ents or typed_entities(row, u.start, u.end, u.text, titles)
             found = answer_span(choice.kind, question, u.text, ents, qterms)
             if found:
                 span = (u.start + found[0], u.start + found[1])

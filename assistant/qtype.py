@@ -37,6 +37,12 @@ _PLACE = re.compile(r"\b(?:in|at|to|Location:)\s+[A-ZÀ-Ž][\w’'-]+")
 
 # Nouns for the states that hold a dialogue's roles: "which country chaired" wants a state.
 _STATE_NOUNS = frozenset(tokens("country state government nation"))
+# The nouns that ask for a date or a place: "Which day ...?", "What were the new dates of ...?",
+# "Which venue ...?" (the question patterns of `kind_of` and the noun its parse asks for).
+_DATE_NOUNS = ("date", "day", "year", "month")
+_PLACE_NOUNS = ("city", "place", "town", "venue", "location")
+_KIND_NOUNS = {"date": frozenset(tokens(" ".join(_DATE_NOUNS))),
+               "place": frozenset(tokens(" ".join(_PLACE_NOUNS)))}
 
 
 _NOMINAL = ("ADJ", "NOUN", "PROPN")
@@ -113,10 +119,11 @@ def kind_of(question: str, person_nouns: frozenset[str] = frozenset()) -> str:
         return "expansion"
     if re.search(r"\bhow many\b|\bnumber of\b|\bhow much\b", q):
         return "count"
-    if re.search(r"^when\b|\b(what|which)( exact| precise)? (date|day|year|month)\b|\bon what date\b"
+    if re.search(rf"^when\b|\b(what|which)( exact| precise)? ({'|'.join(_DATE_NOUNS)})\b|\bon what date\b"
                  r"|\b(since|until) when\b|\bwhen (was|were|did|is|are|will|would|has|have|had|do|does)\b", q):
         return "date"
-    if re.search(r"^where\b|\bwhich (city|place|town|venue)\b|\bwhere (was|were|did|is|will)\b|\bin what (city|country|place)\b|\blocation\b", q):
+    if re.search(rf"^where\b|\bwhich ({'|'.join(_PLACE_NOUNS)})\b|\bwhere (was|were|did|is|will)\b"
+                 r"|\bin what (city|country|place)\b|\blocation\b", q):
         return "place"
     if re.search(r"^(who|whom)\b|\bwho (was|were|is|opened|chaired|closed|led|hosted)\b|\bwhich (person|official|minister)\b|\bwhat is (his|her) (name|position|title|role|job)\b|\bposition\b|\btitle of\b", q):
         return "person"
@@ -237,10 +244,6 @@ def normalise_phrases(question: str) -> str:
         question = re.sub(pattern, repl, question, flags=re.I)
     return question
 
-
-# The nouns that ask for a date or a place ("What were the new dates of ...").
-_KIND_NOUNS = {"date": frozenset(tokens("date day year month")),
-               "place": frozenset(tokens("place city venue location town"))}
 
 # Nouns that name the kind of answer, not its topic ("which country", "what organisation").
 CATEGORY = frozenset(tokens("organisation organization country countries institution project city "
